@@ -49,8 +49,20 @@ def main():
 
 @main.command("list")
 def list_cmd():
-    """List the catalogue of code and paper exercises."""
-    _not_built("list")
+    """List the catalogue of code and paper exercises.
+
+    Code exercises are numpy functions students write and 'cnngrade check' grades; paper
+    exercises are seeded problem generators ('cnngrade new exercise KIND').
+
+    Example: cnngrade list
+    """
+    from exercises import all_exercises
+
+    catalogue = sorted(all_exercises().values(), key=lambda e: (e.kind, e.name))
+    width = max((len(e.name) for e in catalogue), default=4)
+    click.echo(f"{'NAME':<{width}}  KIND   SUMMARY")
+    for ex in catalogue:
+        click.echo(f"{ex.name:<{width}}  {ex.kind:<5}  {ex.summary}")
 
 
 @main.group("new")
@@ -58,28 +70,164 @@ def new():
     """Create new material (see 'cnngrade new exercise --help')."""
 
 
+_PAPER_FORMATS = ("md", "tex", "pdf", "html", "json", "moodle", "gift")
+
+
 @new.command("exercise")
-def new_exercise():
-    """Write a starter and statement (code exercise) or seeded variants and a key (paper exercise)."""
-    _not_built("new exercise")
+@click.argument("name", metavar="NAME")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
+              help="Seed of the variants: the same seed and student id always give the same variant.")
+@click.option("--count", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Number of variants, numbered 1..K (paper exercises; default 1).")
+@click.option("--roster", type=click.Path(dir_okay=False), default=None, metavar="ROSTER.csv",
+              help="One variant per student of this CSV (its 'submission' column), no duplicates.")
+@click.option("--format", "fmt", type=click.Choice(_PAPER_FORMATS), default="md", show_default=True,
+              help="Output format of the sheet and key (pdf needs a TeX engine; moodle and gift "
+                   "write one question bank).")
+@click.option("--difficulty", type=click.Choice(("easy", "medium", "hard")), default="medium",
+              show_default=True, help="Difficulty level of paper variants.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default=".",
+              show_default=True, metavar="DIR", help="Folder to write into (created if missing).")
+def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir):
+    """Write a starter and statement (code exercise) or seeded variants and a key (paper exercise).
+
+    NAME is an exercise of 'cnngrade list'. For a code exercise, writes the student starter
+    NAME.py and its statement into DIR. For a paper exercise, writes a student sheet
+    NAME-sheet.EXT and a separate instructor key NAME-key.EXT with worked solutions (or one
+    question bank for moodle/gift), and NAME-answers-template.csv for 'cnngrade grade-answers'.
+
+    Example: cnngrade new exercise conv-output-shape --roster roster.csv --seed 7 --format moodle -o quiz
+    """
+    from exercises import get_exercise
+
+    exercise = get_exercise(name)
+    if exercise.kind == "code":
+        from grader.checker import write_starter
+
+        paths = write_starter(exercise, out_dir=out_dir)
+    else:
+        from grader.paper import write_exercise_set
+
+        paths = write_exercise_set(exercise, out_dir=out_dir, seed=seed, count=count,
+                                   roster=roster, fmt=fmt, difficulty=difficulty)
+    for path in paths:
+        click.echo(f"wrote {path}")
 
 
 @main.command("grade")
-def grade():
-    """Grade a folder of submissions into a gradebook, feedback files and a class report."""
-    _not_built("grade")
+@click.argument("submissions", type=click.Path(path_type=str))
+@click.option("--exercise", "-e", required=True, metavar="NAME", help="Code exercise to grade against (see 'cnngrade list').")
+@click.option("--out", "-o", "out_dir", required=True, metavar="OUT", type=click.Path(path_type=str),
+              help="Folder receiving grades.json, grades.csv, report.html, one folder per submission and the cache.")
+@click.option("--jobs", "-j", type=int, default=None, metavar="N",
+              help="Local worker processes (default: the machine's cores; 1 grades in this process).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Grade on an existing Dask cluster instead of local processes (needs cnngrade[dask]).")
+@click.option("--export", "exports", multiple=True, metavar="FORMAT",
+              type=click.Choice(["canvas", "moodle", "gradescope", "csv"], case_sensitive=False),
+              help="Also write an LMS gradebook: canvas, moodle, gradescope or csv (repeatable).")
+@click.option("--roster", type=click.Path(path_type=str), default=None, metavar="ROSTER.csv",
+              help="CSV mapping submission names to LMS ids (columns: submission, name, email, student_id, "
+                   "canvas_id, login_id, username, section); canvas and moodle exports need one.")
+@click.option("--similarity-threshold", type=click.FloatRange(0, 1), default=None, metavar="T",
+              help="Report pairs of submissions at least this alike (0-1, default 0.6) in report.html.")
+@click.option("--no-similarity", is_flag=True, help="Skip the similarity section of the report.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines and no summary (exit status only).")
+def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, similarity_threshold, no_similarity, quiet):
+    """Grade a folder of submissions into a gradebook, feedback files and a class report.
+
+    SUBMISSIONS is a folder with one entry per student: a folder holding solution.py (or
+    its single .py / .ipynb file), or a file NAME.py / NAME.ipynb. Results are cached in
+    OUT as they finish: rerunning the same command after an interruption resumes, and
+    unchanged submissions are never graded twice. Exit status 0 when every submission
+    received a grade (whatever it scored).
+
+    Example: cnngrade grade examples/class --exercise conv2d-forward --out out --export csv
+    --roster examples/class/roster.csv
+    """
+    from grader.batch import grade_class
+    from grader.batch.similarity import DEFAULT_THRESHOLD
+    from grader.batch.summary import print_summary
+
+    graded = grade_class(
+        submissions, exercise=exercise, out_dir=out_dir, jobs=jobs, scheduler=scheduler,
+        exports=[e.lower() for e in exports], roster=roster, progress=not quiet,
+        similarity=not no_similarity,
+        threshold=DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold,
+    )
+    if not quiet:
+        print_summary(graded)
+    sys.exit(1 if graded.grader_failures else 0)
 
 
 @main.command("grade-answers")
-def grade_answers():
-    """Grade students' numeric answers to their own paper-exercise variants."""
-    _not_built("grade-answers")
+@click.option("--exercise", "exercise", required=True, metavar="KIND",
+              help="The paper exercise the variants came from (see 'cnngrade list').")
+@click.option("--roster", type=click.Path(dir_okay=False), required=True, metavar="ROSTER.csv",
+              help="The roster the variants were generated for (same file, same order).")
+@click.option("--answers", type=click.Path(dir_okay=False), required=True, metavar="ANSWERS.csv",
+              help="Students' answers: a 'submission' column, then one column per number "
+                   "(see NAME-answers-template.csv).")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
+              help="The seed given to 'cnngrade new exercise'.")
+@click.option("--difficulty", type=click.Choice(("easy", "medium", "hard")), default="medium",
+              show_default=True, help="The difficulty given to 'cnngrade new exercise'.")
+@click.option("--export", "exports", multiple=True, metavar="FORMAT",
+              help="Also write a gradebook for an LMS (canvas, moodle, gradescope, csv); repeatable.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, metavar="OUT",
+              help="Folder for grades.json, grades.csv and per-student feedback.")
+def grade_answers(exercise, roster, answers, seed, difficulty, exports, out_dir):
+    """Grade students' numeric answers to their own paper-exercise variants.
+
+    Regenerates each student's variant from KIND, the ROSTER and the seed, compares every
+    number of ANSWERS with the key within its tolerance, and gives partial credit per
+    sub-question. Writes the same files as 'cnngrade grade' into OUT.
+
+    Example: cnngrade grade-answers --exercise pooling-by-hand --roster roster.csv --answers answers.csv --seed 7 --out grades
+    """
+    from grader.paper import grade_answers as grade
+
+    results, warnings = grade(exercise, roster=roster, answers=answers, seed=seed,
+                              out_dir=out_dir, difficulty=difficulty, exports=exports)
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    full = sum(r.score == r.max_score for r in results)
+    click.echo(f"graded {len(results)} students ({full} with full marks); wrote {out_dir}")
 
 
 @main.command("similarity")
-def similarity():
-    """List pairs of submissions whose code is suspiciously alike."""
-    _not_built("similarity")
+@click.argument("submissions", type=click.Path(path_type=str))
+@click.option("--threshold", "-t", type=click.FloatRange(0, 1), default=None, metavar="T",
+              help="Report pairs at least this alike, from 0 to 1 (default 0.6).")
+@click.option("--html", "html_path", type=click.Path(path_type=str), default=None, metavar="FILE",
+              help="Also write the pairs side by side, shared runs highlighted, to this HTML file.")
+def similarity(submissions, threshold, html_path):
+    """List pairs of submissions whose code is suspiciously alike.
+
+    SUBMISSIONS is a folder of submissions (same layout as for 'cnngrade grade'). Code is
+    compared after normalising names, comments and formatting (Python's syntax tree), and
+    runs shared by many submissions count as common idiom, so independent solutions of a
+    short exercise do not flag each other. Exit status 0 whether or not pairs are found.
+
+    Example: cnngrade similarity examples/class --threshold 0.7 --html similar.html
+    """
+    from grader.batch._atomic import write_text_atomic
+    from grader.batch.similarity import DEFAULT_THRESHOLD, similar_submissions
+    from grader.render.report import render_similarity
+
+    pairs = similar_submissions(submissions, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+    if not pairs:
+        click.echo("No pair of submissions above the similarity threshold.")
+    for pair in pairs:
+        click.echo(f"{pair.score:.2f}  {pair.a}  {pair.b}  (coverage {pair.coverage_a:.0%} / {pair.coverage_b:.0%})")
+    if html_path:
+        page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>similar submissions</title>"
+                "<style>body{font-family:sans-serif;max-width:72rem;margin:2rem auto}.side{display:grid;"
+                "grid-template-columns:1fr 1fr;gap:1rem}pre{background:#f7f7f9;padding:.5rem;font-size:.8rem}"
+                ".hit{background:#ffe08a;display:inline-block;width:100%}</style></head><body>"
+                f"<h1>Similar submissions</h1>{render_similarity(pairs)}</body></html>\n")
+        write_text_atomic(html_path, page)
+        click.echo(f"wrote {html_path}")
 
 
 # --- students ----------------------------------------------------------------------------
@@ -92,9 +240,23 @@ def check():
 
 
 @main.command("practice")
-def practice():
-    """Drill a paper exercise in the terminal: a fresh variant, your answer checked."""
-    _not_built("practice")
+@click.argument("kind", metavar="KIND")
+@click.option("--difficulty", type=click.Choice(("easy", "medium", "hard")), default="medium",
+              show_default=True, help="Difficulty of the variant.")
+@click.option("--seed", type=int, default=None, metavar="S",
+              help="Replay a given variant (default: a fresh random one).")
+def practice(kind, difficulty, seed):
+    """Drill a paper exercise in the terminal: a fresh variant, your answer checked.
+
+    KIND is a paper exercise of 'cnngrade list'. Type each number when asked (fractions such
+    as 25/4 are fine, an empty line skips it); then the score and the worked solution show.
+
+    Example: cnngrade practice convolution-by-hand --difficulty easy
+    """
+    from grader.paper.practice import run_practice
+
+    run_practice(kind, difficulty=difficulty, seed=seed, ask=lambda text: click.prompt(
+        text, default="", show_default=False), say=click.echo)
 
 
 # --- anyone ------------------------------------------------------------------------------

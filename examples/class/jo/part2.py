@@ -1,0 +1,5 @@
+from part1 import pad
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    return pad(x, padding)

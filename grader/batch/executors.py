@@ -1,0 +1,181 @@
+"""Where tasks run: in this process, in a local process pool, or on a Dask cluster.
+
+Every executor has one method, ``run(tasks)``: it pulls task dicts lazily from an iterator,
+keeps only a small window of them in flight (memory stays flat however large the class),
+and yields ``(task, outcome)`` pairs in completion order, ``outcome`` being the dict
+:func:`grader.batch.worker.grade_task` returns.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from typing import Any
+
+from grader.batch.worker import grade_task, grader_failure
+from grader.errors import UserError
+
+__all__ = ["InlineExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor", "default_jobs"]
+
+Task = dict[str, Any]
+# A task whose pool worker died this many times is recorded as a grader failure.
+_MAX_ATTEMPTS = 2
+
+
+def default_jobs() -> int:
+    """The number of CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _failure(task: Task, message: str) -> dict[str, Any]:
+    return {"result": grader_failure(task["name"], task["exercise"], message).to_dict(), "final": False}
+
+
+class InlineExecutor:
+    """Grades in this process, one task after the other (``--jobs 1``)."""
+
+    def __repr__(self) -> str:
+        return "InlineExecutor()"
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
+        for task in tasks:
+            yield task, grade_task(task)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class LocalPoolExecutor:
+    """A pool of ``jobs`` worker processes on this machine.
+
+    Workers come from a fork server (clean processes, no inherited threads or locks) and
+    stay alive across tasks, so torch and the reference load once per worker. A worker
+    that dies (killed, out of memory) breaks the pool: it is rebuilt and the tasks that were
+    in flight are retried, then recorded as grader failures.
+    """
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"LocalPoolExecutor(jobs={self.jobs})"
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
+        source = iter(tasks)
+        window = 2 * self.jobs
+        retry: list[Task] = []
+        attempts: dict[int, int] = {}
+        self._pool = self._new_pool()
+        pending: dict = {}
+
+        def refill() -> None:
+            while len(pending) < window:
+                task = retry.pop() if retry else next(source, None)
+                if task is None:
+                    return
+                pending[self._pool.submit(grade_task, task)] = task
+
+        refill()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    yield task, future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    attempts[id(task)] = attempts.get(id(task), 0) + 1
+                    if attempts[id(task)] >= _MAX_ATTEMPTS:
+                        yield task, _failure(task, "its grading process died twice")
+                    else:
+                        retry.append(task)
+            if broken:
+                # Every other in-flight future of a broken pool fails too: retry them all.
+                for future, task in pending.items():
+                    future.cancel()
+                    retry.append(task)
+                pending.clear()
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+            refill()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Tasks on an existing Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
+
+    Each worker runs :func:`grade_task`, so workers need cnngrade installed; the code of
+    each submission travels inside its task. Dask itself reschedules the tasks of a worker
+    that dies.
+    """
+
+    def __init__(self, scheduler: str, *, connect_timeout: float = 10.0):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UserError(
+                "--scheduler needs Dask distributed; install the extra: pip install 'cnngrade[dask]'"
+            ) from None
+        self.scheduler = scheduler
+        try:
+            self._client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
+        except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address
+            raise UserError(f"cannot connect to the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc})") from None
+
+    def __repr__(self) -> str:
+        return f"DaskExecutor({self.scheduler!r})"
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
+        from distributed import as_completed
+
+        threads = sum(self._client.nthreads().values()) or 1
+        source = iter(tasks)
+        pending: dict = {}
+
+        def submit(task: Task):
+            future = self._client.submit(grade_task, task, pure=False)
+            pending[future] = task
+            return future
+
+        running = as_completed([submit(t) for t in islice(source, 2 * threads)])
+        for future in running:
+            task = pending.pop(future)
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the task itself failed on the worker (missing install...)
+                outcome = _failure(task, f"Dask worker error {type(exc).__name__}: {exc}")
+            future.release()
+            yield task, outcome
+            following = next(source, None)
+            if following is not None:
+                running.add(submit(following))
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def make_executor(*, jobs: int | None = None, scheduler: str | None = None):
+    """The executor for ``--jobs`` / ``--scheduler`` (UserError for a bad value)."""
+    if scheduler:
+        return DaskExecutor(scheduler)
+    jobs = default_jobs() if jobs is None else jobs
+    if not isinstance(jobs, int) or jobs < 1:
+        raise UserError(f"--jobs must be a positive number of processes, got {jobs!r}")
+    return InlineExecutor() if jobs == 1 else LocalPoolExecutor(jobs)

@@ -1,0 +1,126 @@
+"""Gradebook exports for learning-management systems, mapped through a roster.
+
+Formats (``--export``), all written into OUT:
+
+- ``canvas``: ``canvas.csv``, a Canvas gradebook import (columns ``Student, ID, SIS User ID,
+  SIS Login ID, Section`` then one assignment column, and a ``Points Possible`` row).
+  Needs a roster giving ``canvas_id``, ``student_id`` or ``login_id``.
+- ``moodle``: ``moodle.csv``, for Moodle's "Import grades from CSV" (identifier columns
+  ``Email address``, ``ID number``, ``Username``, then the grade and ``Feedback``). Needs a
+  roster giving ``email``, ``student_id`` or ``username``.
+- ``gradescope``: ``gradescope/<student>/results.json`` in Gradescope's autograder
+  results schema, one folder per student (named by the roster's ``email`` when known).
+- ``csv``: ``gradebook.csv``, a spreadsheet-friendly gradebook with the roster's columns,
+  the percentage, and one row with status ``missing`` per roster student who submitted
+  nothing.
+
+The roster is a CSV file with a header row and a ``submission`` column (the submission name,
+DESIGN.md 3.2), plus any of ``name, email, student_id, canvas_id, login_id, username, section``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UserError
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ROSTER_FIELDS",
+    "Roster",
+    "load_roster",
+    "validate_exports",
+    "CANVAS_COLUMNS",
+    "MOODLE_ID_COLUMNS",
+    "export_filename",
+]
+
+EXPORT_FORMATS = ("canvas", "moodle", "gradescope", "csv")
+ROSTER_FIELDS = ("submission", "name", "email", "student_id", "canvas_id", "login_id", "username", "section")
+#: Identity columns of a Canvas gradebook CSV, in Canvas's order (the roster field of each).
+CANVAS_COLUMNS = (
+    ("Student", "name"),
+    ("ID", "canvas_id"),
+    ("SIS User ID", "student_id"),
+    ("SIS Login ID", "login_id"),
+    ("Section", "section"),
+)
+#: Identifier columns Moodle's CSV import can match users on (the roster field of each).
+MOODLE_ID_COLUMNS = (("Email address", "email"), ("ID number", "student_id"), ("Username", "username"))
+# Roster fields of which at least one is needed to match students in each LMS.
+_NEEDED = {"canvas": ("canvas_id", "student_id", "login_id"), "moodle": ("email", "student_id", "username")}
+
+
+def export_filename(fmt: str) -> str:
+    """The file (or folder) in OUT that export ``fmt`` writes."""
+    return {"canvas": "canvas.csv", "moodle": "moodle.csv", "gradescope": "gradescope", "csv": "gradebook.csv"}[fmt]
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Students of a class, by submission name."""
+
+    path: Path
+    rows: dict[str, dict[str, str]]
+    """Roster row (field -> value, every field of ROSTER_FIELDS present) per submission name."""
+    fields: tuple[str, ...]
+    """The fields the roster file actually has (in ROSTER_FIELDS order)."""
+
+    def __repr__(self) -> str:
+        return f"Roster({str(self.path)!r}, {len(self.rows)} students, fields={self.fields})"
+
+    def get(self, submission: str) -> dict[str, str] | None:
+        return self.rows.get(submission)
+
+
+def load_roster(path: str | os.PathLike) -> Roster:
+    """Read a roster CSV (see module doc); UserError for a missing file or bad columns."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"the roster file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"the roster file {path} cannot be read as UTF-8 text ({exc})") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "submission" not in header:
+        raise UserError(
+            f"the roster {path} has no 'submission' column (its columns: {', '.join(header) or 'none'}); "
+            f"expected a header with submission and any of {', '.join(ROSTER_FIELDS[1:])}"
+        )
+    unknown = [h for h in header if h not in ROSTER_FIELDS]
+    if unknown:
+        raise UserError(
+            f"the roster {path} has unknown column(s) {', '.join(unknown)}; known: {', '.join(ROSTER_FIELDS)}"
+        )
+    rows: dict[str, dict[str, str]] = {}
+    for line_no, raw in enumerate(reader, start=2):
+        row = {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key is not None}
+        name = row.get("submission", "")
+        if not name:
+            raise UserError(f"the roster {path} has an empty submission name on line {line_no}")
+        if name in rows:
+            raise UserError(f"the roster {path} lists submission {name!r} twice (line {line_no})")
+        rows[name] = {f: row.get(f, "") for f in ROSTER_FIELDS}
+    present = tuple(f for f in ROSTER_FIELDS if f in header)
+    return Roster(path, rows, present)
+
+
+def validate_exports(exports, roster: Roster | None) -> tuple[str, ...]:
+    """Check the export names and that the roster has the ids each LMS needs."""
+    chosen = tuple(dict.fromkeys(e.lower() for e in exports))
+    for fmt in chosen:
+        if fmt not in EXPORT_FORMATS:
+            raise UserError(f"unknown export format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
+        needed = _NEEDED.get(fmt)
+        if needed is None:
+            continue
+        if roster is None:
+            raise UserError(f"--export {fmt} needs --roster (a CSV mapping submissions to {' / '.join(needed)})")
+        if not any(f in roster.fields for f in needed):
+            raise UserError(f"--export {fmt} needs a roster column {' or '.join(needed)}; {roster.path} has none")
+    return chosen

@@ -1,0 +1,207 @@
+"""Grading a whole class: discover, grade what the cache does not hold, write the outputs.
+
+The flow of :func:`grade_class`:
+
+1. validate everything the caller gave (exercise, folders, roster, exports, scheduler) so a
+   user mistake stops the run before anything is written;
+2. for each submission (streamed, in name order): hash its content; a final cached result
+   under the same key is reused, an unreadable entry becomes an ``"error"`` result, any
+   other submission becomes a task for the executor;
+3. each result is committed to the SQLite cache the moment it arrives (a SIGKILL loses only
+   the submissions in flight; rerunning the same command resumes);
+4. the outputs of DESIGN.md 3.3, the exports and the report are rebuilt from the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import grader
+from grader.batch.cache import CACHE_FILENAME, CacheKey, ResultCache
+from grader.batch.discovery import Submission, load_source, scan
+from grader.batch.executors import make_executor
+from grader.batch.exports import Roster, load_roster, validate_exports
+from grader.batch.outputs import OutputSummary, check_submission_name, write_outputs
+from grader.batch.progress import Progress
+from grader.batch.similarity import DEFAULT_THRESHOLD, SimilarPair, find_similar
+from grader.batch.worker import make_task
+from grader.errors import UserError
+from grader.results import SubmissionResult
+
+__all__ = ["grade_class", "GradedClass"]
+
+
+class GradedClass(Sequence):
+    """The results of a class, read from the cache on demand (one at a time).
+
+    Behaves as a read-only list of :class:`SubmissionResult` in submission-name order,
+    without holding every feedback text in memory.
+    """
+
+    def __init__(self, cache_path: Path, keys: list[CacheKey]):
+        self.cache_path = Path(cache_path)
+        self.keys = keys
+        self._cache: ResultCache | None = None
+        self.regraded: list[str] = []
+        """Names of the submissions graded in this run (the others came from the cache)."""
+        self.reused = 0
+        """How many results were reused from the cache."""
+        self.grader_failures: list[str] = []
+        """Submissions whose grading failed on the grader's side (graded again next run)."""
+        self.similar: list[SimilarPair] = []
+        """Pairs of suspiciously alike submissions (when similarity was checked)."""
+        self.outputs: OutputSummary | None = None
+        """What was written to OUT."""
+
+    def __repr__(self) -> str:
+        return f"GradedClass({len(self)} results, regraded={len(self.regraded)}, reused={self.reused})"
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if self._cache is None:
+            self._cache = ResultCache(self.cache_path)
+        result = self._cache.get(self.keys[index], final_only=False)
+        if result is None:  # only if the cache file was changed under us
+            raise LookupError(f"the result of {self.keys[index].submission} is missing from {self.cache_path}")
+        return result
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+
+def _validate_out(out: Path, submissions_dir: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"the output folder {out} is a file")
+    try:
+        out_resolved, subs_resolved = out.resolve(), submissions_dir.resolve()
+    except OSError as exc:
+        raise UserError(f"cannot resolve {out} ({exc.strerror})") from None
+    if out_resolved == subs_resolved or subs_resolved in out_resolved.parents:
+        raise UserError(f"the output folder {out} is inside the submissions folder {submissions_dir}; choose another --out")
+
+
+def grade_class(
+    submissions_dir: str | os.PathLike,
+    *,
+    exercise: str,
+    out_dir: str | os.PathLike,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    exports: Sequence[str] = (),
+    roster: str | os.PathLike | Roster | None = None,
+    progress: bool = True,
+    similarity: bool = True,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_examples: int | None = None,
+    sandbox_options: dict | None = None,
+) -> GradedClass:
+    """Grade every submission in ``submissions_dir`` against ``exercise`` into ``out_dir``.
+
+    - ``exercise``: a code exercise name (``cnngrade list``).
+    - ``out_dir``: receives grades.json, grades.csv, report.html, one folder per submission
+      (results.json, feedback.md), the exports, and the cache ``.cnngrade/cache.sqlite``.
+    - ``jobs``: local worker processes (default: the machine's cores; 1 grades in-process).
+    - ``scheduler``: address of a Dask scheduler (``tcp://HOST:PORT``); replaces ``jobs``.
+    - ``exports``: any of ``canvas, moodle, gradescope, csv``; ``roster``: CSV path (or
+      :class:`Roster`) mapping submissions to LMS ids.
+    - ``progress``: a progress bar on a terminal, one line per submission otherwise.
+    - ``similarity``: list suspiciously alike pairs in the report (``threshold`` in [0, 1]).
+    - ``max_examples``: hypothesis examples per property group (default: the exercise's).
+    - ``sandbox_options``: keyword arguments for :class:`grader.sandbox.Sandbox`.
+
+    Returns a :class:`GradedClass` (a lazy list of results). Raises UserError, before
+    writing anything, for a missing or empty folder, an unknown exercise, a bad roster...
+
+    Example: ``grade_class("examples/class", exercise="conv2d-forward", out_dir="out")``.
+    """
+    from grader.checker import resolve_exercise
+    from grader.checker.grading import error_result
+
+    spec = resolve_exercise("", exercise)
+    submissions_dir, out = Path(submissions_dir), Path(out_dir)
+    found = scan(submissions_dir)
+    for submission in found.submissions:
+        check_submission_name(submission.name)
+    _validate_out(out, submissions_dir)
+    roster_obj = roster if isinstance(roster, Roster) or roster is None else load_roster(roster)
+    chosen = validate_exports(exports, roster_obj)
+    if max_examples is not None and max_examples < 1:
+        raise UserError(f"max_examples must be at least 1, got {max_examples}")
+    executor = make_executor(jobs=jobs, scheduler=scheduler)  # connects to Dask: may raise UserError
+
+    report = Progress(total=len(found.submissions), enabled=progress)
+    if found.skipped:
+        report.note(f"skipped {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} that "
+                    f"are not submissions: {', '.join(found.skipped[:8])}{', ...' if len(found.skipped) > 8 else ''}")
+    cache_path = out / CACHE_FILENAME
+    cache = ResultCache(cache_path)
+    keys: list[CacheKey] = []
+    graded = GradedClass(cache_path, keys)
+    version = str(getattr(spec, "version", "0"))
+
+    def tasks():
+        for submission in found.submissions:
+            content_hash, code, problem = load_source(submission)
+            key = CacheKey(submission.name, content_hash, spec.name, version, grader.__version__)
+            keys.append(key)
+            if cache.has_final(key):
+                graded.reused += 1
+                report.reused(submission.name)
+                continue
+            if problem is not None:
+                result = error_result(spec, submission=submission.name, verdict="unreadable", message=problem)
+                cache.put(key, result)
+                graded.regraded.append(submission.name)
+                report.done(result)
+                continue
+            task = make_task(name=submission.name, code=code, filename=_filename(submission),
+                             exercise=spec.name, max_examples=max_examples, sandbox_options=sandbox_options)
+            task["key"] = key
+            yield task
+
+    try:
+        with report:
+            for task, outcome in executor.run(tasks()):
+                result = SubmissionResult.from_dict(outcome["result"])
+                if not outcome["final"]:
+                    result.max_score = spec.max_score
+                    graded.grader_failures.append(task["name"])
+                cache.put(task["key"], result, final=outcome["final"])
+                graded.regraded.append(task["name"])
+                report.done(result)
+    finally:
+        executor.close()
+        cache.close()
+
+    if similarity:
+        graded.similar = find_similar(_sources(found.submissions), threshold=threshold, baseline=_starter(spec))
+    graded.outputs = write_outputs(graded, out_dir=out, exports=chosen, roster=roster_obj,
+                                   similarity=graded.similar, title=getattr(spec, "title", None) or spec.name)
+    graded.close()
+    return graded
+
+
+def _filename(submission: Submission) -> str:
+    return submission.source_path.name if submission.source_path else "solution.py"
+
+
+def _sources(submissions: list[Submission]):
+    for submission in submissions:
+        _, code, problem = load_source(submission)
+        if problem is None and code is not None:
+            yield submission.name, code
+
+
+def _starter(spec) -> str | None:
+    try:
+        return spec.starter()
+    except Exception:  # a starter is only a refinement of the similarity baseline
+        return None

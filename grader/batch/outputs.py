@@ -1,0 +1,346 @@
+"""Writing a class's results: the files of DESIGN.md 3.3, the exports and the report.
+
+Every file is written to a temporary name and renamed into place, so a reader (or a run
+killed half-way) sees either the previous version or the new one. Results are streamed:
+the gradebooks are written row by row and only class statistics are kept in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from abc import ABC, abstractmethod
+import math
+import os
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.batch._atomic import atomic_open, write_text_atomic
+from grader.batch.exports import (
+    CANVAS_COLUMNS,
+    MOODLE_ID_COLUMNS,
+    Roster,
+    export_filename,
+    validate_exports,
+)
+from grader.batch.stats import ClassStats
+from grader.errors import UserError
+from grader.results import CSV_COLUMNS, PASSED, SubmissionResult
+
+__all__ = [
+    "write_outputs",
+    "OutputSummary",
+    "gradescope_results",
+    "feedback_markdown",
+    "RESERVED_NAMES",
+    "check_submission_name",
+]
+
+#: Names in OUT that cnngrade writes itself; no submission may be called so.
+RESERVED_NAMES = frozenset(
+    {"grades.json", "grades.csv", "report.html", "similarity.html"}
+    | {export_filename(f) for f in ("canvas", "moodle", "gradescope", "csv")}
+)
+
+
+@dataclass
+class OutputSummary:
+    """What :func:`write_outputs` wrote."""
+
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    """The class-level files written (grades.json, grades.csv, report, exports)."""
+    stats: ClassStats = field(default_factory=ClassStats)
+    """Class statistics gathered while writing."""
+    warnings: list[str] = field(default_factory=list)
+    """Sentences for the instructor (e.g. submissions the roster does not list)."""
+
+
+def check_submission_name(name: str) -> None:
+    """Refuse a submission name that is not one safe folder name inside OUT."""
+    if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
+        raise UserError(f"submission name {name!r} cannot be used as a folder name in OUT; rename it")
+    if name in RESERVED_NAMES:
+        raise UserError(f"submission name {name!r} collides with a file cnngrade writes in OUT; rename the entry")
+
+
+def _num(x: float) -> float | int:
+    """A score as JSON/CSV shows it: 10 rather than 10.0, at most 6 decimals."""
+    x = round(float(x), 6)
+    return int(x) if x.is_integer() else x
+
+
+def _jsonable(value: Any) -> Any:
+    """Replace non-finite floats (a student's NaN in a counterexample) by strings: valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def gradescope_results(result: SubmissionResult) -> dict[str, Any]:
+    """``result`` in Gradescope's autograder ``results.json`` schema.
+
+    Outputs are plain text (``output_format: "text"``): feedback quotes student-controlled
+    strings (exception messages), which must never be rendered as HTML or Markdown.
+    """
+    tests = [
+        {
+            "name": t.name,
+            "number": str(i),
+            "score": _num(t.score),
+            "max_score": _num(t.max_score),
+            "status": PASSED if t.status == PASSED else "failed",
+            "output": t.output,
+            "output_format": "text",
+            "visibility": "visible",
+            **({"tags": [t.misconception]} if t.misconception else {}),
+        }
+        for i, t in enumerate(result.tests, start=1)
+    ]
+    if not tests:  # nothing ran: one zero-point test tells the student why
+        tests = [{
+            "name": "submission runs", "number": "1", "score": 0, "max_score": _num(result.max_score),
+            "status": "failed", "output": result.feedback, "output_format": "text", "visibility": "visible",
+        }]
+    return {
+        "score": _num(result.score),
+        "execution_time": max(0, round(result.duration_s)),
+        "output": result.feedback,
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {
+            "cnngrade": {
+                "exercise": result.exercise,
+                "status": result.status,
+                "max_score": _num(result.max_score),
+                "verdict": result.verdict,
+                "misconceptions": list(result.misconceptions),
+            }
+        },
+    }
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def feedback_markdown(result: SubmissionResult) -> str:
+    """The student's feedback.md: score, points per group, then the feedback text."""
+    lines = [
+        f"# {result.exercise}: {result.submission}",
+        "",
+        f"**Score: {_num(result.score)} / {_num(result.max_score)}** ({result.status})",
+        "",
+    ]
+    if result.tests:
+        lines += ["| property group | points | status |", "|---|---:|---|"]
+        lines += [f"| {_md_cell(t.name)} | {_num(t.score)} / {_num(t.max_score)} | {t.status} |" for t in result.tests]
+        lines.append("")
+    if result.feedback.strip():
+        lines += ["## Feedback", "", "```text", result.feedback.replace("```", "'''").rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def _group_names(results: Iterable[SubmissionResult]) -> list[str]:
+    names: dict[str, None] = {}
+    for result in results:
+        for test in result.tests:
+            names.setdefault(test.name, None)
+    return list(names)
+
+
+def write_outputs(
+    results: Iterable[SubmissionResult],
+    *,
+    out_dir: str | os.PathLike,
+    exports: Iterable[str] = (),
+    roster: Roster | None = None,
+    report: bool = True,
+    similarity: Sequence | None = None,
+    title: str | None = None,
+) -> OutputSummary:
+    """Write grades.json, grades.csv, OUT/<submission>/{results.json,feedback.md}, the
+    ``exports`` and (``report=True``) report.html for ``results``; every file atomically.
+
+    - ``results``: SubmissionResults; a re-iterable sequence is read twice and never held
+      whole in memory (a one-shot iterator is first turned into a list).
+    - ``exports``: any of ``canvas, moodle, gradescope, csv`` (see ``grader.batch.exports``).
+    - ``roster``: a :class:`Roster` mapping submissions to LMS ids (canvas and moodle need one).
+    - ``similarity``: :class:`~grader.batch.similarity.SimilarPair` list shown in the report.
+    - ``title``: heading of the report (default: the exercise name).
+
+    Returns an :class:`OutputSummary` (files written, class statistics, warnings).
+    """
+    out = Path(out_dir)
+    chosen = validate_exports(exports, roster)
+    if not isinstance(results, Sequence):
+        results = list(results)
+    for result in results:
+        check_submission_name(result.submission)
+    groups = _group_names(results)
+    summary = OutputSummary(out)
+    stats = summary.stats
+    seen: set[str] = set()
+
+    with ExitStack() as stack:
+        def open_out(name: str):
+            path = out / name
+            summary.files.append(path)
+            return stack.enter_context(atomic_open(path, newline="" if name.endswith(".csv") else None))
+
+        grades_json = open_out("grades.json")
+        grades_csv = csv.writer(open_out("grades.csv"))
+        grades_csv.writerow([*CSV_COLUMNS, *groups])
+        writers = {fmt: _EXPORTERS[fmt](out, open_out, roster, groups, title) for fmt in chosen}
+
+        grades_json.write("[")
+        for index, result in enumerate(results):
+            seen.add(result.submission)
+            stats.add(result)
+            record = _jsonable(result.to_dict())
+            grades_json.write(("," if index else "") + "\n" + json.dumps(record, indent=2, ensure_ascii=False))
+            by_group = {t.name: t.score for t in result.tests}
+            grades_csv.writerow([
+                result.submission, _num(result.score), _num(result.max_score), result.status,
+                *(_num(by_group.get(g, 0.0)) for g in groups),
+            ])
+            folder = out / result.submission
+            write_text_atomic(folder / "results.json", json.dumps(_jsonable(gradescope_results(result)), indent=2, ensure_ascii=False) + "\n")
+            write_text_atomic(folder / "feedback.md", feedback_markdown(result))
+            for writer in writers.values():
+                writer.add(result)
+        grades_json.write("\n]\n")
+        for writer in writers.values():
+            summary.warnings += writer.finish(seen)
+
+    if report:
+        from grader.render.report import render_report
+
+        path = out / "report.html"
+        write_text_atomic(path, render_report(stats, title=title or stats.exercise, similarity=similarity))
+        summary.files.append(path)
+    return summary
+
+
+# --- exporters: one object per format, fed one result at a time -----------------------------
+
+
+class _Exporter(ABC):
+    name = ""
+
+    def __init__(self, out: Path, open_out, roster: Roster | None, groups: list[str], title: str | None):
+        self.out, self.roster, self.groups, self.title = out, roster, groups, title
+        self.unmapped: list[str] = []
+
+    def row_of(self, result: SubmissionResult) -> dict[str, str] | None:
+        if self.roster is None:
+            return None
+        row = self.roster.get(result.submission)
+        if row is None:
+            self.unmapped.append(result.submission)
+        return row
+
+    @abstractmethod
+    def add(self, result: SubmissionResult) -> None:
+        """Write the rows of one result."""
+
+    def finish(self, seen: set[str]) -> list[str]:
+        if not self.unmapped:
+            return []
+        shown = ", ".join(self.unmapped[:10]) + (", ..." if len(self.unmapped) > 10 else "")
+        return [f"{self.name} export: {len(self.unmapped)} submission(s) not in the roster were left out: {shown}"]
+
+
+class _CanvasExporter(_Exporter):
+    name = "canvas"
+
+    def __init__(self, out, open_out, roster, groups, title):
+        super().__init__(out, open_out, roster, groups, title)
+        self.writer = csv.writer(open_out(export_filename("canvas")))
+        self.header_done = False
+
+    def add(self, result):
+        if not self.header_done:
+            assignment = self.title or result.exercise
+            self.writer.writerow([c for c, _ in CANVAS_COLUMNS] + [assignment])
+            self.writer.writerow(["    Points Possible", "", "", "", ""] + [_num(result.max_score)])
+            self.header_done = True
+        row = self.row_of(result)
+        if row is not None:
+            self.writer.writerow([row[f] for _, f in CANVAS_COLUMNS] + [_num(result.score)])
+
+
+class _MoodleExporter(_Exporter):
+    name = "moodle"
+
+    def __init__(self, out, open_out, roster, groups, title):
+        super().__init__(out, open_out, roster, groups, title)
+        self.writer = csv.writer(open_out(export_filename("moodle")))
+        self.ids = [(col, f) for col, f in MOODLE_ID_COLUMNS if f in roster.fields]
+        self.header_done = False
+
+    def add(self, result):
+        if not self.header_done:
+            self.writer.writerow([c for c, _ in self.ids] + [self.title or result.exercise, "Feedback"])
+            self.header_done = True
+        row = self.row_of(result)
+        if row is not None:
+            feedback = f"{_num(result.score)} / {_num(result.max_score)} ({result.status}). {result.feedback}".strip()
+            self.writer.writerow([row[f] for _, f in self.ids] + [_num(result.score), feedback])
+
+
+class _GradescopeExporter(_Exporter):
+    name = "gradescope"
+
+    def add(self, result):
+        row = self.row_of(result) if self.roster is not None else None
+        folder = (row or {}).get("email") or result.submission
+        if "/" in folder or folder in (".", ".."):
+            folder = result.submission
+        payload = json.dumps(_jsonable(gradescope_results(result)), indent=2, ensure_ascii=False) + "\n"
+        write_text_atomic(self.out / export_filename("gradescope") / folder / "results.json", payload)
+
+    def finish(self, seen):
+        return []  # unmapped submissions keep their submission name as folder: nothing is left out
+
+
+class _CsvExporter(_Exporter):
+    name = "csv"
+    identity = ("name", "email", "student_id")
+
+    def __init__(self, out, open_out, roster, groups, title):
+        super().__init__(out, open_out, roster, groups, title)
+        self.writer = csv.writer(open_out(export_filename("csv")))
+        self.writer.writerow(["submission", *self.identity, "score", "max_score", "percent", "status", *groups])
+        self.max_score = 0.0
+
+    def add(self, result):
+        row = (self.roster.get(result.submission) if self.roster else None) or {}
+        by_group = {t.name: t.score for t in result.tests}
+        percent = round(100 * result.score / result.max_score, 2) if result.max_score else 0
+        self.max_score = self.max_score or result.max_score
+        self.writer.writerow([
+            result.submission, *(row.get(f, "") for f in self.identity), _num(result.score),
+            _num(result.max_score), _num(percent), result.status, *(_num(by_group.get(g, 0.0)) for g in self.groups),
+        ])
+
+    def finish(self, seen):
+        # Roster students without any submission: listed so the instructor sees who is missing.
+        missing = [name for name in (self.roster.rows if self.roster else {}) if name not in seen]
+        for name in missing:
+            row = self.roster.rows[name]
+            self.writer.writerow([name, *(row[f] for f in self.identity), 0, _num(self.max_score), 0, "missing", *([""] * len(self.groups))])
+        return [f"csv export: {len(missing)} roster student(s) submitted nothing (status 'missing')"] if missing else []
+
+
+_EXPORTERS = {"canvas": _CanvasExporter, "moodle": _MoodleExporter, "gradescope": _GradescopeExporter, "csv": _CsvExporter}

@@ -1,0 +1,66 @@
+"""The terminal summary printed after ``cnngrade grade`` (rich tables on stdout)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["print_summary"]
+
+_BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def _spark(counts: list[int]) -> str:
+    top = max(counts) or 1
+    return "".join(_BLOCKS[round(8 * c / top)] if c else "·" for c in counts)
+
+
+def print_summary(graded, *, console: Console | None = None) -> None:
+    """Counts, score histogram, group pass rates, misconceptions, incidents, slowest, similar pairs."""
+    console = console or Console()
+    stats = graded.outputs.stats
+    console.print(
+        f"[bold]{stats.exercise}[/]: {stats.count} submissions graded "
+        f"({len(graded.regraded)} now, {graded.reused} from the cache): "
+        f"[green]{stats.passed} full marks[/], {stats.failed} partial, [red]{stats.errors} could not run[/]; "
+        f"mean {100 * stats.mean_fraction:.0f}%, median {100 * stats.median_fraction:.0f}%",
+        highlight=False,
+    )
+    console.print(f"score histogram 0% → 100%: {_spark(stats.histogram())}  {stats.histogram()}", highlight=False)
+
+    groups = Table(title="pass rate per property group", title_justify="left")
+    for column in ("group", "passed", "rate"):
+        groups.add_column(column, justify="left" if column == "group" else "right")
+    for g in stats.groups.values():
+        groups.add_row(g.name, f"{g.passed}/{g.graded}", f"{100 * g.pass_rate:.0f}%")
+    console.print(groups)
+
+    if stats.misconceptions:
+        table = Table(title="most frequent misconceptions", title_justify="left")
+        table.add_column("diagnosis")
+        table.add_column("submissions", justify="right")
+        for key, count in stats.top_misconceptions(5):
+            table.add_row(key, str(count))
+        console.print(table)
+    if stats.incident_count:
+        table = Table(title="timeouts, crashes and refusals", title_justify="left")
+        for column in ("submission", "verdict", "message"):
+            table.add_column(column, overflow="fold")
+        for incident in stats.incidents[:10]:
+            table.add_row(incident.submission, incident.verdict, incident.message[:120])
+        console.print(table)
+    slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stats.slowest()[:5])
+    if slowest:
+        console.print(f"slowest: {slowest}", highlight=False, markup=False)
+    if graded.similar:
+        pairs = ", ".join(f"{p.a} ~ {p.b} ({100 * p.score:.0f}%)" for p in graded.similar[:5])
+        console.print(f"[yellow]similar submissions[/]: {len(graded.similar)} pair(s): ", end="")
+        console.print(pairs, markup=False, highlight=False)
+    for warning in graded.outputs.warnings:
+        console.print(f"[yellow]warning[/]: ", end="")
+        console.print(warning, markup=False, highlight=False)
+    if graded.grader_failures:
+        console.print(f"[red]{len(graded.grader_failures)} submission(s) could not be graded because the grader "
+                      f"failed[/] ({', '.join(graded.grader_failures[:5])}); run the same command again to retry.")
+    console.print(f"wrote {graded.outputs.out_dir}/grades.json, grades.csv, report.html and one folder per submission",
+                  highlight=False, markup=False)

@@ -1,0 +1,69 @@
+"""What runs on a grading worker (a pool process, a Dask worker, or the batch process itself).
+
+A task is a plain dict (the submission's code travels as text, so a Dask worker on another
+machine needs no access to the submissions folder); the answer is a plain dict too. The
+worker never raises: a failure of the grader itself comes back as an ``"error"`` result
+marked not final, so the next run grades that submission again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+import traceback
+from typing import Any
+
+from grader.results import ERROR, SubmissionResult
+
+__all__ = ["grade_task", "grader_failure", "make_task", "GRADER_ERROR"]
+
+#: Verdict of a result whose grading failed on our side (never cached as final).
+GRADER_ERROR = "grader_error"
+# File names the sandbox may show in tracebacks as they are; anything odder becomes solution.py.
+_SAFE_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py")
+
+
+def make_task(*, name: str, code: str, filename: str, exercise: str, max_examples: int | None = None,
+              sandbox_options: dict | None = None) -> dict[str, Any]:
+    """The task dict for one submission (picklable, small, self-contained)."""
+    shown = filename[: -len(".ipynb")] + ".py" if filename.lower().endswith(".ipynb") else filename
+    return {
+        "name": name,
+        "code": code,
+        "filename": shown if _SAFE_FILENAME.fullmatch(shown) else "solution.py",
+        "exercise": exercise,
+        "max_examples": max_examples,
+        "sandbox_options": dict(sandbox_options or {}),
+    }
+
+
+def grader_failure(name: str, exercise: str, message: str, *, max_score: float = 0.0) -> SubmissionResult:
+    """An ``"error"`` result saying the grader (not the student) failed; graded again next run."""
+    return SubmissionResult(
+        submission=name, exercise=exercise, score=0.0, max_score=max_score, status=ERROR,
+        feedback=f"The grader could not grade this submission ({message}); this is not your fault "
+                 "and it will be graded again.",
+        verdict=GRADER_ERROR,
+    )
+
+
+def grade_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Grade one task: ``{"result": SubmissionResult as dict, "final": bool}``."""
+    started = time.perf_counter()
+    try:
+        from grader.checker import CodeSource, check_submission, resolve_exercise
+
+        spec = resolve_exercise("", task["exercise"])
+        if task.get("max_examples"):
+            spec = dataclasses.replace(spec, max_examples=int(task["max_examples"]))
+        source = CodeSource(task["code"], task["name"], task["filename"])
+        result = check_submission(source, exercise=spec, name=task["name"],
+                                  sandbox_options=task.get("sandbox_options") or None)
+        return {"result": result.to_dict(), "final": True}
+    except Exception as exc:  # a grader bug must not stop the class: record it, retry next run
+        last = traceback.extract_tb(exc.__traceback__)[-1:] or [None]
+        where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last[0] else ""
+        result = grader_failure(task["name"], task["exercise"], f"{type(exc).__name__}: {exc}{where}")
+        result.duration_s = time.perf_counter() - started
+        return {"result": result.to_dict(), "final": False}

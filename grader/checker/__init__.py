@@ -1,0 +1,162 @@
+"""Property-based grading of code exercises (numpy layers written by students).
+
+``check_submission`` is the one entry point: it reads the code, picks the exercise, runs
+the student's functions in the sandbox on inputs hypothesis draws here, compares with the
+torch reference, and returns a :class:`grader.results.SubmissionResult` with points per
+property group, the shrunk counterexample of each failing group and a diagnosis.
+
+>>> result = check_submission("solution.py")            # exercise from the header line
+>>> result.score, result.max_score
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from grader.checker.source import CodeSource, find_exercise_name, read_source
+from grader.checker.spec import (
+    Case,
+    CodeExercise,
+    Failure,
+    Function,
+    Misconception,
+    PropertyGroup,
+    Tolerance,
+)
+from grader.errors import UserError
+from grader.results import SubmissionResult
+
+__all__ = [
+    "Case",
+    "CodeExercise",
+    "CodeSource",
+    "Failure",
+    "Function",
+    "Misconception",
+    "PropertyGroup",
+    "Tolerance",
+    "check",
+    "check_submission",
+    "code_exercises",
+    "read_source",
+    "resolve_exercise",
+    "write_starter",
+]
+
+
+def code_exercises() -> dict[str, CodeExercise]:
+    """The code exercises of the catalogue, by name."""
+    from exercises import all_exercises
+
+    return {n: e for n, e in all_exercises().items() if e.kind == "code"}
+
+
+def resolve_exercise(code: str, exercise: str | CodeExercise | None = None) -> CodeExercise:
+    """The exercise to grade ``code`` against: the one given, else the header line's, else
+    the one whose function names the code defines (UserError when that is ambiguous)."""
+    if isinstance(exercise, CodeExercise):
+        return exercise
+    catalogue = code_exercises()
+    if exercise is not None:
+        if exercise not in catalogue:
+            known = ", ".join(sorted(catalogue))
+            raise UserError(f"unknown code exercise {exercise!r}; known code exercises: {known}")
+        return catalogue[exercise]
+    return catalogue[find_exercise_name(code, catalogue)]
+
+
+def check_submission(source: str | Path | CodeSource, *, exercise: str | CodeExercise | None = None,
+                     name: str | None = None, sandbox_options: dict | None = None) -> SubmissionResult:
+    """Grade one submission; deterministic (same code, same result, on every machine).
+
+    - ``source``: a path to a ``.py`` file or ``.ipynb`` notebook, or a :class:`CodeSource`.
+    - ``exercise``: exercise name (or object); None reads the ``# cnngrade exercise: NAME``
+      header, else infers it from the function names the code defines.
+    - ``name``: submission name in the result (default: the file's stem).
+    - ``sandbox_options``: keyword arguments for :class:`grader.sandbox.Sandbox`
+      (``limits=SandboxLimits(...)``, ``isolation="portable"``...).
+
+    Student mistakes never raise: they become status ``"failed"`` (points lost) or
+    ``"error"`` (could not be run: syntax error, forbidden import, no exercise function...).
+    Raises UserError for the caller's mistakes (missing file, unknown exercise).
+    """
+    from grader.checker.grading import error_result, grade_in_sandbox
+    from grader.sandbox import Sandbox
+
+    if not isinstance(source, CodeSource):
+        source = CodeSource.from_path(source, name=name)
+    elif name is not None:
+        source = CodeSource(source.code, name, source.filename)
+    spec = resolve_exercise(source.code, exercise)
+    options = dict(sandbox_options or {})
+    options.setdefault("forbidden_imports", spec.forbidden_imports)
+    started = time.perf_counter()
+    with Sandbox(source.code, filename=source.filename, **options) as sandbox:
+        load = sandbox.load()
+        if not load.ok:
+            return error_result(spec, submission=source.name, verdict=load.verdict, message=load.message,
+                                duration_s=time.perf_counter() - started)
+        defined = set(load.functions) & {f.name for f in spec.functions}
+        if not defined:
+            wanted = ", ".join(f.name for f in spec.functions)
+            return error_result(spec, submission=source.name, verdict="missing_function",
+                                message=f"{source.filename} defines none of the functions of "
+                                        f"{spec.name} ({wanted}).",
+                                duration_s=time.perf_counter() - started)
+        return grade_in_sandbox(spec, sandbox, submission=source.name, defined=defined,
+                                filename=source.filename, started=started)
+
+
+def write_starter(exercise: str | CodeExercise, *, out_dir: str | Path) -> list[Path]:
+    """Write the student starter ``<exercise>.py`` (signatures, docstrings and the header
+    line) and the statement ``<exercise>.md`` into ``out_dir``; returns both paths."""
+    from grader.checker._files import write_text_atomic
+
+    if exercise is None:
+        raise UserError("write_starter needs an exercise name")
+    spec = resolve_exercise("", exercise)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    stem = spec.name.replace("-", "_")
+    paths = [out / f"{stem}.py", out / f"{stem}.md"]
+    write_text_atomic(paths[0], spec.starter())
+    write_text_atomic(paths[1], spec.statement)
+    return paths
+
+
+def _function_source(functions: list[Callable]) -> str:
+    parts = ["import numpy as np", "import math"]
+    for fn in functions:
+        if not callable(fn) or not hasattr(fn, "__code__"):
+            raise UserError(f"{fn!r} is not a Python function")
+        try:
+            parts.append(textwrap.dedent(inspect.getsource(fn)))
+        except (OSError, TypeError):
+            raise UserError(f"cannot read the source of {fn.__name__}; save it in a .py file and "
+                            f"check the file") from None
+    return "\n\n".join(parts) + "\n"
+
+
+def check(path_or_function: Any, *, exercise: str | None = None, show: bool = True) -> SubmissionResult:
+    """Notebook convenience: grade a file, or a function (or list of functions) by its source.
+
+    The functions' source runs in the same sandbox as a file would (with ``numpy as np``
+    imported). ``show`` prints the points table and feedback (rich renders in Jupyter).
+    """
+    if isinstance(path_or_function, (str, Path)):
+        result = check_submission(path_or_function, exercise=exercise)
+    else:
+        functions = list(path_or_function) if isinstance(path_or_function, (list, tuple)) else [path_or_function]
+        code = _function_source(functions)
+        result = check_submission(CodeSource(code, functions[0].__name__, "solution.py"), exercise=exercise)
+    if show:
+        from grader.checker.display import print_result
+
+        print_result(result)
+    return result

@@ -1,0 +1,39 @@
+"""Showing a check result in the terminal (or a notebook): a rich table of groups and
+points, then each failing group's message, diagnosis and counterexample."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.results import PASSED, SubmissionResult
+
+__all__ = ["print_result"]
+
+_STYLE = {"passed": "green", "failed": "red", "error": "red"}
+
+
+def print_result(result: SubmissionResult, *, console: Console | None = None) -> None:
+    """Print the points table, then the feedback of every group that lost points."""
+    console = console or Console()
+    table = Table(title=f"{result.exercise}: {result.submission}", title_justify="left")
+    table.add_column("group")
+    table.add_column("points", justify="right")
+    table.add_column("result")
+    for t in result.tests:
+        table.add_row(t.name, f"{t.score:g}/{t.max_score:g}", Text(t.status, style=_STYLE.get(t.status, "")))
+    table.add_section()
+    table.add_row("total", f"{result.score:g}/{result.max_score:g}",
+                  Text(result.status, style=_STYLE.get(result.status, "")))
+    console.print(table)
+    if result.status == "error":
+        console.print(Text(result.tests[0].output if result.tests else result.feedback, style="red"))
+        return
+    for t in result.tests:
+        if t.status == PASSED:
+            continue
+        console.rule(Text(f"{t.name}: {t.score:g}/{t.max_score:g}", style="bold"), align="left")
+        console.print(Text(t.output))
+    if result.status == PASSED:
+        console.print(Text("All property groups pass: full marks.", style="green"))

@@ -1,0 +1,285 @@
+"""Grading one submission: hypothesis draws inputs here, the sandbox runs the student.
+
+For each property group, a ``@given`` search runs programmatically with a fixed seed
+(``derandomize=True``, no example database), so every student gets the same examples on
+every machine. Each drawn case goes to the student function through the one sandbox
+entry point; the reference (torch, float64) computes the expected output in this process.
+A failure is shrunk to a minimal counterexample within a fixed budget of student calls
+(memoised, so the final replay never calls the student again), then compared with the
+misconception catalogue to name the mistake.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+
+from grader.checker.compare import check_output, format_array, where_different
+from grader.checker.spec import Case, CodeExercise, Failure, PropertyGroup
+from grader.results import ERROR, FAILED, PASSED, SubmissionResult, TestResult
+
+__all__ = ["StudentFailure", "grade_in_sandbox", "error_result"]
+
+#: Verdicts after which the child is not called again in the same group (each would cost a timeout).
+_FATAL = {"timeout", "memory_limit", "crashed"}
+#: How many failing cases a misconception must explain (the smallest first).
+_DIAGNOSIS_CASES = 6
+#: Arrays larger than this are summarised in JSON counterexamples.
+_JSON_MAX_SIZE = 400
+
+
+class StudentFailure(Exception):
+    """A student call did not return a usable value (exception, timeout, crash...)."""
+
+    def __init__(self, message: str, *, fatal: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.fatal = fatal
+
+
+@dataclass
+class _Evaluation:
+    """The outcome of one case: a failure (or None), and the data for the feedback."""
+
+    case: Case
+    failure: Failure | None
+    got: Any = None
+    expected: Any = None
+    comparable: bool = False
+    """True when the student returned data (so a misconception can be matched against it)."""
+    fatal: bool = False
+
+
+class _Falsified(Exception):
+    def __init__(self, evaluation: _Evaluation):
+        super().__init__(evaluation.failure.message if evaluation.failure else "")
+        self.evaluation = evaluation
+
+
+def _call(sandbox, function: str, *args, **kwargs) -> Any:
+    result = sandbox.call(function, *args, **kwargs)
+    if result.verdict != "ok":
+        raise StudentFailure(result.message, fatal=result.verdict in _FATAL)
+    return result.value
+
+
+def _select(exercise: CodeExercise, group: PropertyGroup, value: Any) -> list[tuple[str | None, Any]]:
+    """The (output name, array) pairs a group compares."""
+    returns = exercise.function(group.function).returns
+    if not returns:
+        return [(None, value)]
+    wanted = group.outputs or returns
+    return [(name, value[returns.index(name)]) for name in wanted]
+
+
+def _compare(exercise: CodeExercise, group: PropertyGroup, got: Any, expected: Any) -> str | None:
+    fn = exercise.function(group.function)
+    if fn.returns:
+        names = ", ".join(fn.returns)
+        if not isinstance(got, tuple) or len(got) != len(fn.returns):
+            what = "None" if got is None else (f"a tuple of {len(got)} values" if isinstance(got, tuple)
+                                               else "one array")
+            return f"{fn.name} returned {what}; expected a tuple of {len(fn.returns)} arrays ({names})."
+        got_parts, exp_parts = _select(exercise, group, got), _select(exercise, group, expected)
+    else:
+        got_parts, exp_parts = [(None, got)], [(None, expected)]
+    for (name, g), (_, e) in zip(got_parts, exp_parts):
+        message = check_output(g, e, function=fn.name, tol=exercise.tolerance, output=name,
+                               values=not group.shape_only)
+        if message:
+            return message
+    return None
+
+
+def _evaluate(exercise: CodeExercise, group: PropertyGroup, sandbox, case: Case) -> _Evaluation:
+    if group.prop is not None:
+        try:
+            failure = group.prop(case, lambda fn, *a, **k: _call(sandbox, fn, *a, **k))
+        except StudentFailure as exc:
+            return _Evaluation(case, Failure(exc.message), fatal=exc.fatal)
+        return _Evaluation(case, failure)
+    expected = exercise.references[group.function](*case.args, **case.kwargs)
+    try:
+        got = _call(sandbox, group.function, *case.args, **case.kwargs)
+    except StudentFailure as exc:
+        return _Evaluation(case, Failure(exc.message), expected=expected, fatal=exc.fatal)
+    message = _compare(exercise, group, got, expected)
+    return _Evaluation(case, Failure(message) if message else None, got=got, expected=expected,
+                       comparable=True)
+
+
+def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Case], _Evaluation]):
+    """Run the group's hypothesis search; return (smallest failing evaluation or None, all failures)."""
+    max_examples = group.max_examples or exercise.max_examples
+    budget = max_examples + exercise.shrink_budget
+    memo: dict[str, _Evaluation] = {}
+    failures: list[_Evaluation] = []
+    state = {"calls": 0, "stopped": False}
+
+    def run(case: Case) -> None:
+        key = case.key()
+        evaluation = memo.get(key)
+        if evaluation is None:
+            if state["stopped"] or state["calls"] >= budget:
+                return  # out of budget: unseen cases count as passing, the search winds down
+            state["calls"] += 1
+            evaluation = memo[key] = evaluate(case)
+            if evaluation.failure is not None:
+                failures.append(evaluation)
+                state["stopped"] = evaluation.fatal
+        if evaluation.failure is not None:
+            raise _Falsified(evaluation)
+
+    test = settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=(Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )(given(group.cases)(run))
+    try:
+        test()
+    except _Falsified as exc:
+        return exc.evaluation, failures
+    for case in group.examples:  # explicit edge cases, after the drawn ones pass
+        if state["stopped"]:
+            break
+        evaluation = evaluate(case)
+        if evaluation.failure is not None:
+            return evaluation, [evaluation]
+    return None, failures
+
+
+def _diagnose(exercise: CodeExercise, group: PropertyGroup, smallest: _Evaluation,
+              failures: list[_Evaluation]):
+    """The first catalogued misconception whose output equals the student's on the failing cases."""
+    if smallest.failure is not None and smallest.failure.misconception:
+        key = smallest.failure.misconception
+        return next((m for m in exercise.misconceptions if m.key == key), None)
+    cases = [e for e in [smallest, *failures] if e.comparable]
+    unique, seen = [], set()
+    for e in cases:
+        if e.case.key() not in seen:
+            seen.add(e.case.key())
+            unique.append(e)
+    unique = unique[:_DIAGNOSIS_CASES]
+    if not unique:
+        return None
+    for m in exercise.misconceptions:
+        if m.function != group.function or m.reference is None:
+            continue
+        try:
+            if all(_compare(exercise, group, e.got, m.reference(*e.case.args, **e.case.kwargs)) is None
+                   for e in unique):
+                return m
+        except Exception:  # the mistaken formula does not apply to this geometry: no match
+            continue
+    return None
+
+
+def _inputs(exercise: CodeExercise, group: PropertyGroup, case: Case) -> list[tuple[str, Any]]:
+    names = exercise.function(group.function).param_names
+    named = [(names[i] if i < len(names) else f"arg{i}", a) for i, a in enumerate(case.args)]
+    return named + list(case.kwargs.items())
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        if value.size > _JSON_MAX_SIZE:
+            return {"shape": list(value.shape), "summary": "too large to list"}
+        return value.tolist()
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return repr(value)
+
+
+def _counterexample(exercise: CodeExercise, group: PropertyGroup, ev: _Evaluation):
+    """(text block, JSON-able dict) describing the smallest failing case."""
+    inputs = _inputs(exercise, group, ev.case)
+    lines = ["Smallest failing input:"]
+    lines += [f"    {name} = {format_array(value, indent='        ')}" for name, value in inputs]
+    data: dict[str, Any] = {"inputs": {name: _jsonable(v) for name, v in inputs}}
+    if ev.expected is not None:
+        expected = _select(exercise, group, ev.expected)
+        data["expected"] = {str(n or "out"): _jsonable(v) for n, v in expected}
+        lines.append("Expected:")
+        lines += [f"    {n or 'out'} = {format_array(v, indent='        ')}" for n, v in expected]
+        if ev.comparable:
+            fn = exercise.function(group.function)
+            got = _select(exercise, group, ev.got) if (not fn.returns or (
+                isinstance(ev.got, tuple) and len(ev.got) == len(fn.returns))) else [(None, ev.got)]
+            data["got"] = {str(n or "out"): _jsonable(v) for n, v in got}
+            lines.append("Got:")
+            lines += [f"    {n or 'out'} = {format_array(v, indent='        ')}" for n, v in got]
+            for (n, g), (_, e) in zip(got, expected):
+                if isinstance(g, np.ndarray) and g.shape == e.shape and g.dtype.kind in "biuf":
+                    where = where_different(g, e, exercise.tolerance)
+                    if where:
+                        lines.append(f"Differs{'' if n is None else ' in ' + n} at index: {where}")
+    return "\n".join(lines), data
+
+
+def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox) -> TestResult:
+    smallest, failures = _search(exercise, group, lambda case: _evaluate(exercise, group, sandbox, case))
+    if smallest is None:
+        return TestResult(group.name, float(group.points), float(group.points), PASSED,
+                          output=f"{group.description} Passed.")
+    misconception = _diagnose(exercise, group, smallest, failures)
+    text, data = _counterexample(exercise, group, smallest)
+    parts = [group.description, f"Failed: {smallest.failure.message}"]
+    if misconception is not None:
+        parts.append(f"Diagnosis: {misconception.message}")
+    parts.append(text)
+    return TestResult(group.name, 0.0, float(group.points), FAILED, output="\n".join(parts),
+                      counterexample=data, misconception=misconception.key if misconception else None)
+
+
+def error_result(exercise: CodeExercise, *, submission: str, verdict: str, message: str,
+                 duration_s: float = 0.0) -> SubmissionResult:
+    """Status "error": the submission could not be run at all; every group scores 0."""
+    tests = [TestResult(g.name, 0.0, float(g.points), ERROR, output=message) for g in exercise.groups]
+    return SubmissionResult(submission=submission, exercise=exercise.name, score=0.0,
+                            max_score=exercise.max_score, status=ERROR, tests=tests,
+                            feedback=f"{exercise.name}: 0/{exercise.max_score:g} points.\n{message}",
+                            verdict=verdict, duration_s=duration_s)
+
+
+def _feedback(exercise: CodeExercise, score: float, tests: list[TestResult]) -> str:
+    lines = [f"{exercise.name}: {score:g}/{exercise.max_score:g} points."]
+    for t in tests:
+        lines.append(f"[{t.status}] {t.name}: {t.score:g}/{t.max_score:g}")
+    for t in tests:
+        if t.status != PASSED:
+            lines += ["", f"## {t.name} ({t.score:g}/{t.max_score:g})", t.output]
+    return "\n".join(lines)
+
+
+def grade_in_sandbox(exercise: CodeExercise, sandbox, *, submission: str, defined: set[str],
+                     filename: str = "solution.py", started: float | None = None) -> SubmissionResult:
+    """Grade every group of ``exercise`` against a loaded sandbox whose code defines ``defined``."""
+    started = time.perf_counter() if started is None else started
+    tests = []
+    for group in exercise.groups:
+        if group.function not in defined:
+            message = f"{filename} defines no function {group.function}; the exercise asks for it."
+            tests.append(TestResult(group.name, 0.0, float(group.points), FAILED,
+                                    output=f"{group.description}\nFailed: {message}"))
+            continue
+        tests.append(_grade_group(exercise, group, sandbox))
+    score = float(sum(t.score for t in tests))
+    status = PASSED if score == exercise.max_score else FAILED
+    keys = list(dict.fromkeys(t.misconception for t in tests if t.misconception))
+    return SubmissionResult(submission=submission, exercise=exercise.name, score=score,
+                            max_score=exercise.max_score, status=status, tests=tests,
+                            feedback=_feedback(exercise, score, tests), verdict="ok",
+                            misconceptions=keys, duration_s=time.perf_counter() - started)

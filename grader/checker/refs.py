@@ -1,0 +1,81 @@
+"""Numpy-in, numpy-out wrappers over the reference engine, for exercise references and
+misconceptions (alternative references built by bending one step of the right formula).
+
+Everything computes in float64 with ``grader.reference.functional`` (torch, imported on
+first use only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "pair",
+    "conv2d",
+    "conv2d_grads",
+    "max_pool2d",
+    "max_pool2d_grad",
+    "avg_pool2d",
+    "avg_pool2d_grad",
+    "pool_stride",
+]
+
+
+def _F():
+    from grader.reference import functional
+
+    return functional
+
+
+def pair(v: Any) -> tuple[int, int]:
+    """``3 -> (3, 3)``, ``(1, 2) -> (1, 2)``."""
+    if isinstance(v, (tuple, list)):
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def pool_stride(kernel_size: Any, stride: Any) -> tuple[int, int]:
+    """The stride of a pooling layer: ``None`` means the kernel size."""
+    return pair(kernel_size if stride is None else stride)
+
+
+def _np(t) -> np.ndarray:
+    return _F().to_numpy(t).astype(np.float64)
+
+
+def conv2d(x, w, b=None, stride=1, padding=0) -> np.ndarray:
+    """Cross-correlation, symmetric zero padding, floor output size."""
+    F = _F()
+    return _np(F.conv2d(x, w, None if b is None else b, stride=pair(stride), padding=pair(padding)))
+
+
+def conv2d_grads(dout, x, w, b, stride=1, padding=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(dx, dw, db)`` of :func:`conv2d` contracted with ``dout`` (autograd)."""
+    F = _F()
+
+    def fn(x_, w_, b_):
+        return F.conv2d(x_, w_, b_, stride=pair(stride), padding=pair(padding))
+
+    return tuple(_np(g) for g in F.vjp(fn, (x, w, b), dout))
+
+
+def max_pool2d(x, kernel_size, stride=None) -> np.ndarray:
+    return _np(_F().max_pool2d(x, pair(kernel_size), pool_stride(kernel_size, stride)))
+
+
+def max_pool2d_grad(dout, x, kernel_size, stride=None) -> np.ndarray:
+    F = _F()
+    k, s = pair(kernel_size), pool_stride(kernel_size, stride)
+    return _np(F.vjp(lambda x_: F.max_pool2d(x_, k, s), (x,), dout)[0])
+
+
+def avg_pool2d(x, kernel_size, stride=None) -> np.ndarray:
+    return _np(_F().avg_pool2d(x, pair(kernel_size), pool_stride(kernel_size, stride)))
+
+
+def avg_pool2d_grad(dout, x, kernel_size, stride=None) -> np.ndarray:
+    F = _F()
+    k, s = pair(kernel_size), pool_stride(kernel_size, stride)
+    return _np(F.vjp(lambda x_: F.avg_pool2d(x_, k, s), (x,), dout)[0])

@@ -1,0 +1,101 @@
+"""Reading a submission's code and telling which exercise it answers.
+
+The code is only read and parsed (``ast``) here, never executed: running it is the
+sandbox's job.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UserError
+
+__all__ = ["CodeSource", "read_source", "find_exercise_name", "HEADER"]
+
+#: The header line every starter carries: ``# cnngrade exercise: conv2d-forward``.
+HEADER = "# cnngrade exercise: {name}"
+_HEADER_RE = re.compile(r"^[ \t]*#[ \t]*cnngrade exercise:[ \t]*([A-Za-z0-9_.\-]+)", re.MULTILINE)
+#: IPython-only lines (magics, shell escapes) are commented out so the cell code parses.
+_MAGIC_RE = re.compile(r"^([ \t]*)([%!].*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CodeSource:
+    """Submission code held in memory."""
+
+    code: str
+    """The Python source (a notebook's code cells joined in order)."""
+    name: str = "submission"
+    """Submission name (file or folder name without extension)."""
+    filename: str = "solution.py"
+    """The name the sandbox gives the file (shown in tracebacks)."""
+
+    @classmethod
+    def from_path(cls, path: str | Path, *, name: str | None = None) -> "CodeSource":
+        path = Path(path)
+        return cls(read_source(path), name or path.stem, path.with_suffix(".py").name)
+
+    def __repr__(self) -> str:
+        return f"CodeSource(name={self.name!r}, filename={self.filename!r}, {len(self.code)} chars)"
+
+
+def read_source(path: str | Path) -> str:
+    """A .py file's text, or a notebook's code cells in order (magics commented out)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path} is not a file")
+    if path.suffix not in (".py", ".ipynb"):
+        raise UserError(f"{path} is neither a .py file nor a .ipynb notebook")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {path} as UTF-8 text ({exc.__class__.__name__})") from None
+    if "\x00" in text:
+        raise UserError(f"{path} is a binary file, not Python source")
+    if path.suffix == ".py":
+        return text
+    try:
+        notebook = json.loads(text)
+        cells = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
+        sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"]) for c in cells]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise UserError(f"{path} is not a valid Jupyter notebook") from None
+    return "\n\n".join(_MAGIC_RE.sub(r"\1# \2", s) for s in sources) + "\n"
+
+
+def defined_functions(code: str) -> list[str] | None:
+    """Names of the top-level functions the code defines (None when it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def find_exercise_name(code: str, catalogue: dict) -> str:
+    """The exercise named in the header line, else the code exercise whose functions the code
+    defines (most in common). ``catalogue`` maps names to code exercises."""
+    header = _HEADER_RE.search(code)
+    if header:
+        name = header.group(1)
+        if name not in catalogue:
+            known = ", ".join(sorted(catalogue))
+            raise UserError(f"the header names unknown exercise {name!r}; known code exercises: {known}")
+        return name
+    defined = defined_functions(code)
+    if defined is None:
+        raise UserError("the code has a syntax error and no '# cnngrade exercise: NAME' header, "
+                        "so its exercise is unknown; pass --exercise NAME")
+    scores = {n: len({f.name for f in e.functions} & set(defined)) for n, e in catalogue.items()}
+    best = max(scores.values(), default=0)
+    winners = sorted(n for n, s in scores.items() if s == best)
+    if best == 0:
+        raise UserError("the code defines none of the exercise functions and has no "
+                        "'# cnngrade exercise: NAME' header; pass --exercise NAME")
+    if len(winners) > 1:
+        raise UserError(f"the code matches several exercises ({', '.join(winners)}); pass --exercise NAME")
+    return winners[0]

@@ -1,0 +1,203 @@
+"""Hypothesis strategies for layer inputs, shared by the code exercises.
+
+Small ``@st.composite`` builders with keyword-only ``(min, max)`` bounds that always
+produce valid geometry (the kernel fits the padded input). Array values are multiples of
+1/4 in [-2, 2] (non-integers, exact in float32 too, printable in full); they shrink
+towards 0, sizes shrink towards their minimum, so a shrunk counterexample is small and
+readable. ``distinct=True`` draws pairwise-different values (multiples of 1/8) for
+max-pooling groups that must not depend on how ties are broken.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from grader.checker.spec import Case
+
+__all__ = [
+    "values",
+    "conv_cases",
+    "pool_cases",
+    "array_cases",
+    "conv_out_size",
+    "fixed_values",
+    "fixed_conv_case",
+    "fixed_pool_case",
+]
+
+Range = tuple[int, int]
+
+
+def _check_range(name: str, bounds: Range, *, minimum: int = 0) -> Range:
+    lo, hi = bounds
+    if not (isinstance(lo, int) and isinstance(hi, int) and minimum <= lo <= hi):
+        raise ValueError(f"{name} must be a (min, max) pair of ints with {minimum} <= min <= max, got {bounds!r}")
+    return bounds
+
+
+def values(shape: tuple[int, ...], *, distinct: bool = False):
+    """Float64 arrays of ``shape``: multiples of 1/4 in [-2, 2], or distinct multiples of 1/8."""
+    if distinct:
+        elements = st.integers(-400, 400).map(lambda k: k / 8)
+    else:
+        elements = st.integers(-8, 8).map(lambda k: k / 4)
+    return hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing(), unique=distinct)
+
+
+def fixed_values(seed: int, shape: tuple[int, ...], *, distinct: bool = False) -> np.ndarray:
+    """Deterministic values for explicit edge examples (same grid as :func:`values`)."""
+    rng = np.random.default_rng(seed)
+    if distinct:
+        size = int(np.prod(shape))
+        return (rng.permutation(np.arange(-400, 401))[:size] / 8).reshape(shape)
+    return rng.integers(-8, 9, size=shape) / 4
+
+
+def conv_out_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Output length of a convolution or pooling window sweep (floor division)."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _pair(draw, bounds: Range, same: bool) -> tuple[int, int]:
+    first = draw(st.integers(*bounds))
+    return (first, first) if same else (first, draw(st.integers(*bounds)))
+
+
+@st.composite
+def conv_cases(
+    draw,
+    *,
+    batch: Range = (1, 1),
+    channels: Range = (1, 1),
+    filters: Range = (1, 1),
+    size: Range = (1, 12),
+    kernel: Range = (1, 5),
+    stride: Range | None = None,
+    padding: Range | None = None,
+    square: bool = False,
+    tuple_args: bool = False,
+    bias: bool = True,
+    dout: bool = False,
+):
+    """Cases ``(x, w, b[, stride=][, padding=])`` for a 2-D convolution, or with
+    ``dout=True`` ``(dout, x, w, b, ...)`` for its backward pass.
+
+    * ``stride`` / ``padding``: bounds of the drawn value, or None to leave the argument out
+      (the function's default is then used: 1 and 0).
+    * ``square``: equal height and width for the input, the kernel, stride and padding.
+    * ``tuple_args``: pass stride and padding as ``(height, width)`` tuples (else ints, and
+      height and width share one value).
+    * ``bias``: False keeps the bias at zero (isolates the sliding window from the bias).
+    """
+    for name, bounds in (("batch", batch), ("channels", channels), ("filters", filters),
+                         ("size", size), ("kernel", kernel)):
+        _check_range(name, bounds, minimum=1)
+    if kernel[0] > size[1]:
+        raise ValueError(f"kernel minimum {kernel[0]} cannot fit size maximum {size[1]}")
+    same = square or not tuple_args
+    n, c, f = draw(st.integers(*batch)), draw(st.integers(*channels)), draw(st.integers(*filters))
+    kh, kw = _pair(draw, kernel, square)
+    sh, sw = _pair(draw, stride, same) if stride is not None else (1, 1)
+    ph, pw = _pair(draw, padding, same) if padding is not None else (0, 0)
+    h = draw(st.integers(max(size[0], kh - 2 * ph), size[1]))
+    w_ = h if square else draw(st.integers(max(size[0], kw - 2 * pw), size[1]))
+    x = draw(values((n, c, h, w_)))
+    w = draw(values((f, c, kh, kw)))
+    b = draw(values((f,))) if bias else np.zeros(f)
+    kwargs = {}
+    if stride is not None:
+        kwargs["stride"] = (sh, sw) if tuple_args else sh
+    if padding is not None:
+        kwargs["padding"] = (ph, pw) if tuple_args else ph
+    if not dout:
+        return Case((x, w, b), kwargs)
+    ho, wo = conv_out_size(h, kh, sh, ph), conv_out_size(w_, kw, sw, pw)
+    g = draw(values((n, f, ho, wo)))
+    return Case((g, x, w, b), kwargs)
+
+
+@st.composite
+def pool_cases(
+    draw,
+    *,
+    batch: Range = (1, 1),
+    channels: Range = (1, 1),
+    size: Range = (1, 12),
+    kernel: Range = (1, 4),
+    stride: Range | str | None = None,
+    square: bool = False,
+    tuple_args: bool = False,
+    distinct: bool = True,
+    dout: bool = False,
+):
+    """Cases ``(x, kernel_size[, stride])`` for 2-D pooling, or ``(dout, x, kernel_size[,
+    stride])`` with ``dout=True``. ``stride``: bounds, ``"overlap"`` (1 <= stride < kernel,
+    so windows overlap; needs kernels >= 2), or None to leave it out (stride = kernel)."""
+    for name, bounds in (("batch", batch), ("channels", channels), ("size", size), ("kernel", kernel)):
+        _check_range(name, bounds, minimum=1)
+    if stride == "overlap" and kernel[1] < 2:
+        raise ValueError("stride='overlap' needs kernels of at least 2")
+    same = square or not tuple_args
+    n, c = draw(st.integers(*batch)), draw(st.integers(*channels))
+    lo_k = max(kernel[0], 2) if stride == "overlap" else kernel[0]
+    kh, kw = _pair(draw, (lo_k, kernel[1]), same)
+    if stride == "overlap":
+        sh = draw(st.integers(1, kh - 1))
+        sw = sh if same else draw(st.integers(1, kw - 1))
+    elif stride is not None:
+        sh, sw = _pair(draw, stride, same)
+    else:
+        sh, sw = kh, kw
+    h = draw(st.integers(max(size[0], kh), max(size[1], kh)))
+    w_ = h if square else draw(st.integers(max(size[0], kw), max(size[1], kw)))
+    x = draw(values((n, c, h, w_), distinct=distinct))
+    args = [x, (kh, kw) if tuple_args else kh]
+    if stride is not None:
+        args.append((sh, sw) if tuple_args else sh)
+    if not dout:
+        return Case(tuple(args))
+    g = draw(values((n, c, conv_out_size(h, kh, sh, 0), conv_out_size(w_, kw, sw, 0))))
+    return Case((g, *args))
+
+
+@st.composite
+def array_cases(draw, *, ndim: Range = (1, 4), side: Range = (1, 6), count: int = 1, same_shape: bool = True):
+    """Cases of ``count`` arrays of one random shape (elementwise layers such as relu)."""
+    _check_range("ndim", ndim, minimum=1)
+    _check_range("side", side, minimum=1)
+    shape = tuple(draw(st.lists(st.integers(*side), min_size=ndim[0], max_size=ndim[1])))
+    return Case(tuple(draw(values(shape)) for _ in range(count)))
+
+
+def fixed_conv_case(seed: int, *, n: int, c: int, f: int, h: int, w: int, kh: int, kw: int,
+                    stride: int | tuple[int, int] | None = None,
+                    padding: int | tuple[int, int] | None = None, dout: bool = False) -> Case:
+    """An explicit convolution case with deterministic values (see :func:`conv_cases`)."""
+    x = fixed_values(seed, (n, c, h, w))
+    wt = fixed_values(seed + 1, (f, c, kh, kw))
+    b = fixed_values(seed + 2, (f,))
+    kwargs = {k: v for k, v in (("stride", stride), ("padding", padding)) if v is not None}
+    if not dout:
+        return Case((x, wt, b), kwargs)
+    (sh, sw), (ph, pw) = _as_pair(stride or 1), _as_pair(padding or 0)
+    g = fixed_values(seed + 3, (n, f, conv_out_size(h, kh, sh, ph), conv_out_size(w, kw, sw, pw)))
+    return Case((g, x, wt, b), kwargs)
+
+
+def fixed_pool_case(seed: int, *, n: int, c: int, h: int, w: int, kernel_size, stride=None,
+                    dout: bool = False, distinct: bool = True) -> Case:
+    """An explicit pooling case with deterministic values (see :func:`pool_cases`)."""
+    x = fixed_values(seed, (n, c, h, w), distinct=distinct)
+    args = [x, kernel_size] + ([] if stride is None else [stride])
+    if not dout:
+        return Case(tuple(args))
+    (kh, kw) = _as_pair(kernel_size)
+    sh, sw = _as_pair(kernel_size if stride is None else stride)
+    g = fixed_values(seed + 1, (n, c, conv_out_size(h, kh, sh, 0), conv_out_size(w, kw, sw, 0)))
+    return Case((g, *args))
+
+
+def _as_pair(v) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))

@@ -1,0 +1,153 @@
+"""``cnngrade new exercise`` for paper exercises: variants for a roster or a count, rendered
+to a student sheet and a separate instructor key, written atomically."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from grader.errors import UserError
+from grader.paper.model import PaperExercise, Variant
+
+__all__ = [
+    "FORMATS",
+    "paper_exercises",
+    "get_paper_exercise",
+    "read_roster_ids",
+    "make_variants",
+    "write_exercise_set",
+    "write_atomic",
+]
+
+#: ``--format`` choice -> renderer module in ``grader.render``.
+FORMATS = {
+    "md": "markdown",
+    "tex": "latex",
+    "pdf": "pdf",
+    "html": "html",
+    "json": "json_doc",
+    "moodle": "moodle",
+    "gift": "gift",
+}
+
+
+def paper_exercises() -> dict[str, PaperExercise]:
+    """Every paper exercise of the catalogue, by name."""
+    from exercises import all_exercises
+
+    return {n: e for n, e in all_exercises().items() if e.kind == "paper"}
+
+
+def get_paper_exercise(exercise: str | PaperExercise) -> PaperExercise:
+    if isinstance(exercise, PaperExercise):
+        return exercise
+    from exercises import get_exercise
+
+    return get_exercise(exercise, kind="paper")
+
+
+def read_roster_ids(path: str | os.PathLike) -> list[str]:
+    """Student ids (the ``submission`` column) of a roster CSV, in file order.
+
+    The roster format is the one ``cnngrade grade --roster`` reads
+    (``grader.batch.exports.load_roster``), so one file serves both verbs.
+    """
+    from grader.batch.exports import load_roster
+
+    ids = list(load_roster(path).rows)
+    if not ids:
+        raise UserError(f"the roster {path} lists no students")
+    return ids
+
+
+def make_variants(exercise: str | PaperExercise, *, seed: int = 0, count: int | None = None,
+                  students: Sequence[str] | None = None, difficulty: str = "medium") -> list[Variant]:
+    """Variants of a paper exercise: one per student id (``students``), or ``count``
+    numbered ones (ids ``"1"`` ... ``"count"``). The same (seed, student id) always gives
+    the same variant; duplicates within one call are re-drawn deterministically."""
+    ex = get_paper_exercise(exercise)
+    if students is None:
+        count = 1 if count is None else count
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise UserError(f"--count must be a positive integer, got {count!r}")
+        students = [str(i + 1) for i in range(count)]
+    elif count is not None:
+        raise UserError("give either --count or --roster, not both")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise UserError(f"--seed must be an integer, got {seed!r}")
+    return ex.variants(list(students), seed=seed, difficulty=difficulty)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _renderer(fmt: str):
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return importlib.import_module(f"grader.render.{FORMATS[fmt]}")
+
+
+def answers_template(variants: Sequence[Variant]) -> str:
+    """A CSV with a ``submission`` column and one column per number to give (the format
+    ``cnngrade grade-answers --answers`` reads), one empty row per student."""
+    columns: dict[str, None] = {}
+    for v in variants:
+        for column, *_ in v.cells():
+            columns.setdefault(column)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["submission", *columns])
+    for v in variants:
+        writer.writerow([v.student, *([""] * len(columns))])
+    return buf.getvalue()
+
+
+def write_exercise_set(exercise: str | PaperExercise, *, out_dir: str | os.PathLike = ".",
+                       seed: int = 0, count: int | None = None,
+                       roster: str | os.PathLike | None = None, fmt: str = "md",
+                       difficulty: str = "medium") -> list[Path]:
+    """Generate the variants and write them: ``NAME-sheet.EXT`` (students) and
+    ``NAME-key.EXT`` (answers and worked solutions) — for ``moodle`` and ``gift`` one
+    question bank ``NAME.EXT`` — plus ``NAME-answers-template.csv``. Returns the paths."""
+    ex = get_paper_exercise(exercise)
+    module = _renderer(fmt)  # validate the format before any work
+    if fmt == "pdf":
+        from grader.render.pdf import find_engine
+
+        if find_engine() is None:
+            raise UserError("--format pdf needs a TeX engine (tectonic, pdflatex, xelatex or "
+                            "lualatex) and none is installed; use --format tex and compile it "
+                            "elsewhere, or --format html and print it")
+    students = read_roster_ids(roster) if roster is not None else None
+    variants = make_variants(ex, seed=seed, count=count if roster is None else None,
+                             students=students, difficulty=difficulty)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"the output folder {out} is a file")
+    ext = module.EXTENSION
+    rendered: list[tuple[Path, str | bytes]] = []
+    if getattr(module, "KEY_ONLY", False):
+        rendered.append((out / f"{ex.name}.{ext}", module.render(variants, key=True)))
+    else:
+        rendered.append((out / f"{ex.name}-sheet.{ext}", module.render(variants, key=False)))
+        rendered.append((out / f"{ex.name}-key.{ext}", module.render(variants, key=True)))
+    rendered.append((out / f"{ex.name}-answers-template.csv", answers_template(variants)))
+    for path, data in rendered:  # everything rendered first: a failure writes nothing
+        write_atomic(path, data)
+    return [path for path, _ in rendered]

@@ -1,0 +1,267 @@
+"""The data of a paper exercise: a variant's statement, its sub-questions and their answers.
+
+A :class:`PaperExercise` is declarative: ``draw(rng, difficulty) -> params`` picks the
+numbers of one variant, ``build(params) -> Body`` writes the statement, the sub-questions
+(answers computed by the reference engine) and the worked solution. Keeping the two apart
+lets tests build a variant from fixed parameters (the course notes' worked examples) and lets
+the renderers work on plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from grader.errors import UserError
+
+__all__ = [
+    "DIFFICULTIES",
+    "Grid",
+    "Part",
+    "Step",
+    "Body",
+    "Variant",
+    "PaperExercise",
+    "fmt_number",
+]
+
+DIFFICULTIES = ("easy", "medium", "hard")
+
+#: Absolute tolerance used for integer answers (sizes, counts, by-hand sums).
+INTEGER_TOLERANCE = 0.0
+
+
+def fmt_number(value: float, *, digits: int = 4) -> str:
+    """A number the way a student writes it: ``19`` not ``19.0``, ``6.25``, ``-0.3333``."""
+    value = float(value)
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A small table of numbers shown in a statement or a solution (an input, a kernel)."""
+
+    label: str
+    """Its name in math, e.g. ``"X"`` or ``"W^{(1)}"`` (LaTeX, without dollars)."""
+    rows: tuple[tuple[float, ...], ...]
+    """Row-major values."""
+
+    @classmethod
+    def of(cls, label: str, rows) -> "Grid":
+        return cls(label, tuple(tuple(float(v) for v in row) for row in rows))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "rows": [list(r) for r in self.rows]}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One sub-question with a numeric answer (a scalar, a vector or a matrix)."""
+
+    key: str
+    """Short id, e.g. ``"a"``; answer-file columns derive from it (``a``, ``a_2``, ``a_1_3``)."""
+    prompt: str
+    """The question, Markdown text with inline ``$math$``."""
+    answer: Any
+    """A number, a tuple of numbers, or a tuple of row tuples."""
+    tolerance: float = INTEGER_TOLERANCE
+    """Absolute tolerance per number."""
+    points: float = 1.0
+    """Points for the sub-question, shared equally among its numbers (partial credit)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if isinstance(self.answer, tuple):
+            if self.answer and isinstance(self.answer[0], tuple):
+                return (len(self.answer), len(self.answer[0]))
+            return (len(self.answer),)
+        return ()
+
+    def cells(self) -> list[tuple[str, float]]:
+        """(column name, expected value) for each number of the answer, row-major, 1-based."""
+        if not isinstance(self.answer, tuple):
+            return [(self.key, float(self.answer))]
+        if self.answer and isinstance(self.answer[0], tuple):
+            return [
+                (f"{self.key}_{i + 1}_{j + 1}", float(v))
+                for i, row in enumerate(self.answer)
+                for j, v in enumerate(row)
+            ]
+        return [(f"{self.key}_{i + 1}", float(v)) for i, v in enumerate(self.answer)]
+
+    def to_dict(self, *, key: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "key": self.key,
+            "prompt": self.prompt,
+            "points": self.points,
+            "shape": list(self.shape),
+            "columns": [name for name, _ in self.cells()],
+        }
+        if key:
+            answer = self.answer
+            if isinstance(answer, tuple):
+                answer = [list(r) if isinstance(r, tuple) else r for r in answer]
+            out["answer"] = answer
+            out["tolerance"] = self.tolerance
+        return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a worked solution: a sentence and an optional display formula."""
+
+    text: str
+    """Markdown text with inline ``$math$``."""
+    math: str = ""
+    """A display formula in LaTeX (general formula from sympy, then the numbers)."""
+    grid: Grid | None = None
+    """An optional table (e.g. the output matrix)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "math": self.math}
+        if self.grid is not None:
+            out["grid"] = self.grid.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class Body:
+    """What ``PaperExercise.build`` returns for one set of parameters."""
+
+    statement: tuple[Any, ...]
+    """Paragraphs (Markdown with ``$math$``) and :class:`Grid` objects, in order."""
+    parts: tuple[Part, ...]
+    solution: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's version of a paper exercise, with its key."""
+
+    kind: str
+    """Exercise name, e.g. ``"conv-output-shape"``."""
+    seed: int
+    student: str | None
+    """Student id it was drawn for (None for ``--count`` variants numbered by index)."""
+    difficulty: str
+    params: dict[str, Any]
+    """The drawn numbers; ``exercise.from_params(params)`` rebuilds the same variant."""
+    title: str
+    statement: tuple[Any, ...]
+    parts: tuple[Part, ...]
+    solution: tuple[Step, ...]
+    attempt: int = 0
+    """How many re-draws were needed to avoid a duplicate within the roster."""
+
+    @property
+    def identity(self) -> str:
+        """Canonical text of the parameters: two variants are duplicates exactly when equal."""
+        return json.dumps(self.params, sort_keys=True, separators=(",", ":"))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.points for p in self.parts))
+
+    def cells(self) -> list[tuple[str, float, float, Part]]:
+        """(column, expected, tolerance, part) for every number the student must give."""
+        return [(c, v, p.tolerance, p) for p in self.parts for c, v in p.cells()]
+
+    def to_dict(self, *, key: bool = True) -> dict[str, Any]:
+        """JSON-able form (the schema of ``--format json``); ``key=False`` drops answers."""
+        statement = [b.to_dict() if isinstance(b, Grid) else {"text": b} for b in self.statement]
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "seed": self.seed,
+            "student": self.student,
+            "difficulty": self.difficulty,
+            "title": self.title,
+            "parameters": self.params,
+            "statement": statement,
+            "parts": [p.to_dict(key=key) for p in self.parts],
+        }
+        if key:
+            out["solution"] = [s.to_dict() for s in self.solution]
+        return out
+
+
+def _student_salt(student: str | None) -> int:
+    # crc32 is stable across runs and platforms (unlike hash()), and cheap.
+    return 0 if student is None else zlib.crc32(student.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class PaperExercise:
+    """A seeded generator of paper problems with answer keys and worked solutions."""
+
+    name: str
+    """CLI name, e.g. ``"conv-output-shape"``."""
+    title: str
+    summary: str
+    draw: Callable[[random.Random, str], dict]
+    """``draw(rng, difficulty) -> params``: the numbers of one valid variant."""
+    build: Callable[[dict], Body]
+    """``build(params) -> Body``: statement, parts (answers from the engine), solution."""
+    difficulties: tuple[str, ...] = DIFFICULTIES
+    kind: str = "paper"
+    version: str = "1"
+    topics: tuple[str, ...] = field(default=())
+
+    def rng(self, *, seed: int, student: str | None = None, attempt: int = 0,
+            difficulty: str = "medium") -> random.Random:
+        """The generator of one draw: a pure function of its arguments."""
+        return random.Random(f"{self.name}|{int(seed)}|{_student_salt(student)}|{student}|"
+                             f"{attempt}|{difficulty}")
+
+    def check_difficulty(self, difficulty: str) -> str:
+        if difficulty not in self.difficulties:
+            raise UserError(f"unknown difficulty {difficulty!r} for {self.name}; "
+                            f"choose one of {', '.join(self.difficulties)}")
+        return difficulty
+
+    def variant(self, *, seed: int = 0, student: str | None = None,
+                difficulty: str = "medium", attempt: int = 0) -> Variant:
+        """The variant for (seed, student, attempt): always the same one."""
+        self.check_difficulty(difficulty)
+        params = self.draw(self.rng(seed=seed, student=student, attempt=attempt,
+                                    difficulty=difficulty), difficulty)
+        return self.from_params(params, seed=seed, student=student, difficulty=difficulty,
+                                attempt=attempt)
+
+    def from_params(self, params: dict, *, seed: int = 0, student: str | None = None,
+                    difficulty: str = "medium", attempt: int = 0) -> Variant:
+        """Build the variant of given parameters (used by tests for fixed examples)."""
+        body = self.build(params)
+        return Variant(kind=self.name, seed=int(seed), student=student, difficulty=difficulty,
+                       params=params, title=self.title, statement=tuple(body.statement),
+                       parts=tuple(body.parts), solution=tuple(body.solution), attempt=attempt)
+
+    def variants(self, students: Sequence[str | None], *, seed: int = 0,
+                 difficulty: str = "medium", max_attempts: int = 200) -> list[Variant]:
+        """One variant per student, in order, re-drawing deterministically on duplicates."""
+        self.check_difficulty(difficulty)
+        seen: set[str] = set()
+        out = []
+        for student in students:
+            for attempt in range(max_attempts):
+                params = self.draw(self.rng(seed=seed, student=student, attempt=attempt,
+                                            difficulty=difficulty), difficulty)
+                ident = json.dumps(params, sort_keys=True, separators=(",", ":"))
+                if ident not in seen:
+                    break
+            else:
+                raise UserError(
+                    f"{self.name} at difficulty {difficulty} has too few distinct variants for "
+                    f"{len(students)} students; choose a higher difficulty or fewer students")
+            seen.add(ident)
+            out.append(self.from_params(params, seed=seed, student=student,
+                                        difficulty=difficulty, attempt=attempt))
+        return out
+
+    def __repr__(self) -> str:
+        return f"PaperExercise({self.name!r})"

@@ -1,0 +1,617 @@
+"""Per-layer shapes, parameters, multiply-accumulates and receptive fields of a model,
+computed without allocating a single activation.
+
+The model runs once on a ``meta`` tensor (shapes only, no data, no memory): forward hooks
+record every layer's output shape and parameters, and a ``TorchFunctionMode`` follows every
+torch operation to count multiply-accumulates and to carry each tensor's receptive field.
+
+Conventions (also in :data:`CONVENTIONS` and in the JSON output):
+
+- **Parameters** are the elements of ``nn.Parameter`` s; *trainable* ones have
+  ``requires_grad`` (a frozen parameter, like LeNet-5's fixed RBF codes, is non-trainable).
+  Batch-norm running mean and variance are *buffers*, not parameters (PyTorch's and
+  torchvision's convention); they are counted apart in ``buffers`` (Keras' "non-trainable
+  params" = our non-trainable params + buffers).
+- **MACs** are multiply-accumulates for one input (batch 1) of convolutions and dense
+  layers only: ``H_out * W_out * C_out * (C_in / groups) * K_h * K_w`` for a convolution,
+  ``in * out`` for a dense layer. Biases, batch norm, activations, pooling and additions
+  count 0 (the convention of torchvision's published "GFLOPS" figures).
+- **Receptive field and jump** per axis (height, width), by the recurrence
+  ``r_out = r_in + (d (k - 1)) j_in``, ``j_out = j_in s`` through convolutions and pools;
+  a pointwise op, addition or concatenation takes the union of its inputs' fields (so a
+  residual or inception block gets its widest branch). Fields of spatial layers are not
+  clipped to the image (the textbook recurrence); a flat output (after flatten or a dense
+  layer) reports the part of the image its whole input sees, with no jump. An op this module
+  does not know that changes the spatial size makes the field unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from grader.errors import UserError
+
+__all__ = ["CONVENTIONS", "LayerInfo", "Analysis", "analyze"]
+
+CONVENTIONS = {
+    "params": "elements of nn.Parameter; trainable = requires_grad; batch-norm running "
+              "statistics are buffers, counted apart",
+    "macs": "multiply-accumulates of convolutions and dense layers for one input; biases, "
+            "normalisation, activations, pooling and additions count 0",
+    "receptive_field": "(height, width) in input pixels; r_out = r_in + d(k-1) j_in, "
+                       "j_out = j_in s; union over branches; unclipped for spatial layers, "
+                       "clipped to the image for flat outputs",
+}
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One row of an analysis: a layer (or, with ``depth``, a block of layers)."""
+
+    name: str
+    """Qualified module name, e.g. ``layer2.0.conv1`` or ``conv3``."""
+    kind: str
+    """Module class, e.g. ``Conv2d``, ``Bottleneck``."""
+    output_shape: tuple[int, ...]
+    """Output without the batch dimension: (C, H, W) or (D,)."""
+    params: int
+    """Parameter elements first seen in this layer (a shared module counts once)."""
+    trainable_params: int
+    """Of ``params``, those with ``requires_grad``."""
+    buffers: int
+    """Floating-point buffer elements (batch norm's running mean and variance)."""
+    macs: int
+    """Multiply-accumulates for one input (see the module docstring)."""
+    receptive_field: tuple[float, float] | None
+    """(height, width) of the input region one output unit sees; ``None`` when unknown."""
+    jump: tuple[float, float] | None
+    """Input pixels between neighbouring output units (the cumulative stride); ``None`` for
+    flat outputs or when unknown."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything :func:`analyze` found, rows in execution order plus totals."""
+
+    source: str
+    """What was analysed: a model name, a spec file, or a module's class name."""
+    input_shape: tuple[int, ...]
+    """Input without the batch dimension."""
+    device: str
+    """``meta`` (no data allocated) or the real device the pass ran on."""
+    layers: list[LayerInfo] = field(default_factory=list)
+    total_params: int = 0
+    trainable_params: int = 0
+    total_buffers: int = 0
+    total_macs: int = 0
+    output_shape: tuple[int, ...] = ()
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: rows, totals and the counting conventions."""
+        out = asdict(self)
+        out["non_trainable_params"] = self.non_trainable_params
+        out["conventions"] = dict(CONVENTIONS)
+        return out
+
+
+def analyze(model_or_spec, *, input_shape: tuple[int, ...] | None = None, device=None,
+            depth: int | None = None) -> Analysis:
+    """Analyse a model or a layer spec without real activations.
+
+    - ``model_or_spec``: a ``torch.nn.Module``, a :class:`~grader.reference.spec.LayerSpec`,
+      a model name from :data:`~grader.reference.models.MODEL_NAMES`, or a path to a spec
+      file (``.yaml``, ``.yml``, ``.json``).
+    - ``input_shape``: (C, H, W) or (D,) without the batch; default: the model's
+      ``default_input_shape`` or the spec's ``input``.
+    - ``device``: ``None`` (default) runs on ``meta``, allocating nothing; a device name
+      (``"cpu"``, ``"cuda"``, ``"auto"``) runs a real pass on zeros there instead.
+    - ``depth``: ``None`` gives one row per leaf layer; ``N`` groups rows into the modules
+      ``N`` levels below the model (``depth=1`` on GoogLeNet: one row per inception module).
+
+    Raises ``UserError`` for an unknown name, a malformed spec, or an input the model cannot
+    take (naming the layer that failed).
+
+    >>> a = analyze("resnet18")
+    >>> a.total_params, a.layers[-1].output_shape
+    (11689512, (1000,))
+    """
+    import torch
+
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
+        raise UserError(f"depth must be a positive integer, got {depth!r}")
+    if input_shape is not None:
+        input_shape = _checked_shape(input_shape)
+    run_device = torch.device("meta")
+    if device is not None:
+        from grader.reference.device import resolve_device
+        run_device = resolve_device(device)
+
+    model, source, input_shape = _resolve(model_or_spec, input_shape, run_device)
+    return _run(model, source=source, input_shape=input_shape, device=run_device, depth=depth)
+
+
+# --- what to analyse ---------------------------------------------------------------------
+
+
+def _checked_shape(shape) -> tuple[int, ...]:
+    from grader.reference.spec import parse_shape
+
+    if isinstance(shape, str):
+        return parse_shape(shape)
+    if (not isinstance(shape, (tuple, list)) or len(shape) not in (1, 3)
+            or any(isinstance(v, bool) or not isinstance(v, int) for v in shape)):
+        raise UserError(f"input shape must be (C, H, W) or (D,) integers, got {shape!r}")
+    if any(v < 1 for v in shape):
+        raise UserError(f"input shape must hold positive sizes, got {tuple(shape)}")
+    return tuple(shape)
+
+
+def _resolve(target, input_shape, run_device):
+    """(module, label, input shape) for a module, a spec, a model name or a spec path."""
+    from pathlib import Path
+
+    from torch import nn
+
+    from grader.reference import models, spec
+
+    build_on = run_device
+    if isinstance(target, (str, Path)):
+        text = str(target)
+        path = Path(text)
+        if text.strip().lower().replace("-", "_") in {n.replace("-", "_") for n in
+                                                      models.MODEL_NAMES} and not path.is_file():
+            model = models.build_model(text, device=build_on)
+            return model, text, input_shape or model.default_input_shape
+        if path.suffix.lower() in (".yaml", ".yml", ".json") or path.is_file():
+            target = spec.load_spec(path, input_shape=input_shape)
+        else:
+            try:
+                models.build_model(text, device="meta")
+            except UserError as exc:   # "unknown model 'x' (did you mean ...)"
+                raise UserError(f"{exc}; or give a spec file (.yaml, .yml, .json)") from None
+    if isinstance(target, spec.LayerSpec):
+        if input_shape is not None and input_shape != target.input_shape:
+            target = target.with_input_shape(input_shape)
+        return target.to_model(device=build_on), target.source, target.input_shape
+    if isinstance(target, nn.Module):
+        shape = input_shape or getattr(target, "default_input_shape", None)
+        if shape is None:
+            raise UserError(f"{type(target).__name__} has no default input shape; pass "
+                            "input_shape=(C, H, W)")
+        return target, type(target).__name__, _checked_shape(tuple(shape))
+    raise UserError(f"cannot analyse a {type(target).__name__}; give a model, a model name "
+                    "or a layer spec")
+
+
+# --- receptive fields --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Field:
+    """Receptive field of a tensor's units along (height, width), in input pixels.
+
+    ``start`` is the centre of the first unit's field (pixel centres are 0, 1, 2...); a
+    ``flat`` field is the union over every unit of the spatial tensor it came from.
+    """
+
+    size: tuple[float, float]
+    jump: tuple[float, float]
+    start: tuple[float, float]
+    flat: bool = False
+
+    def through(self, kernel, stride, pad_before, dilation) -> _Field:
+        """The field after a convolution or pool window."""
+        size, jump, start = [], [], []
+        for r, j, c, k, s, p, d in zip(self.size, self.jump, self.start, kernel, stride,
+                                       pad_before, dilation):
+            span = d * (k - 1)
+            size.append(r + span * j)
+            jump.append(j * s)
+            start.append(c + (span / 2 - p) * j)
+        return _Field(tuple(size), tuple(jump), tuple(start))
+
+    def flattened(self, spatial: tuple[int, int]) -> _Field:
+        """The union over all ``spatial`` units: what a flat output depends on."""
+        if self.flat:
+            return self
+        lo, hi = self._bounds()
+        hi = tuple(h + (n - 1) * j for h, n, j in zip(hi, spatial, self.jump))
+        return _Field.from_bounds(lo, hi, self.jump, flat=True)
+
+    def _bounds(self):
+        lo = tuple(c - (r - 1) / 2 for c, r in zip(self.start, self.size))
+        hi = tuple(c + (r - 1) / 2 for c, r in zip(self.start, self.size))
+        return lo, hi
+
+    @staticmethod
+    def from_bounds(lo, hi, jump, *, flat=False) -> _Field:
+        size = tuple(h - l + 1 for l, h in zip(lo, hi))
+        start = tuple((l + h) / 2 for l, h in zip(lo, hi))
+        return _Field(size, tuple(jump), start, flat)
+
+    @staticmethod
+    def union(fields: list[_Field]) -> _Field:
+        if len(fields) == 1:
+            return fields[0]
+        bounds = [f._bounds() for f in fields]
+        lo = tuple(min(b[0][a] for b in bounds) for a in range(2))
+        hi = tuple(max(b[1][a] for b in bounds) for a in range(2))
+        jump = tuple(max(f.jump[a] for f in fields) for a in range(2))
+        return _Field.from_bounds(lo, hi, jump, flat=any(f.flat for f in fields))
+
+
+def _pair(value) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def _conv_args(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return input, weight, stride, padding, dilation
+
+
+def _max_pool_args(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                   return_indices=False):
+    return input, kernel_size, stride, padding, dilation
+
+
+def _avg_pool_args(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                   count_include_pad=True, divisor_override=None):
+    return input, kernel_size, stride, padding, 1
+
+
+def _adaptive_args(input, output_size, return_indices=False):
+    return input, output_size
+
+
+def _linear_args(input, weight, bias=None):
+    return input, weight
+
+
+def _adaptive_window(n: int, m: int | None) -> tuple[int, float, float]:
+    """(kernel, stride, offset of the first window's centre) of adaptive pooling n -> m."""
+    m = n if m is None else m
+    if n % m == 0:
+        k = n // m
+        return k, k, (k - 1) / 2
+    # PyTorch's windows: [floor(i n / m), ceil((i + 1) n / m)); take the widest.
+    k = max(-(-(i + 1) * n // m) - (i * n // m) for i in range(m))
+    return k, n / m, (-(-n // m) - 1) / 2
+
+
+class _Tracer:
+    """A ``TorchFunctionMode`` (built lazily: torch is imported on first use) that maps each
+    tensor to its receptive field and adds conv/linear MACs to the innermost running module."""
+
+    def __init__(self):
+        import torch
+        import torch.nn.functional as F
+        from torch.overrides import TorchFunctionMode
+
+        self._fields: dict[int, tuple[weakref.ref, _Field]] = {}
+        self.stack: list[list] = []   # [module name, macs so far] per running module
+        convs = {F.conv1d: 1, F.conv2d: 2, F.conv3d: 3}
+        pools = {F.max_pool2d: _max_pool_args, F.avg_pool2d: _avg_pool_args}
+        adaptive = {F.adaptive_avg_pool2d, F.adaptive_max_pool2d}
+        tracer = self
+
+        shape_preserving = _shape_preserving(torch, F)
+        elementwise = _elementwise_binary(torch)
+
+        class Mode(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                kwargs = kwargs or {}
+                out = None
+                if args:   # meta tensors: skip torch's slow Python shape kernels where we can
+                    out = _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise)
+                if out is None:
+                    out = func(*args, **kwargs)
+                if func in convs:
+                    tracer._conv(convs[func], args, kwargs, out)
+                elif func in pools:
+                    tracer._window(*pools[func](*args, **kwargs), out)
+                elif func in adaptive:
+                    tracer._adaptive(args, kwargs, out)
+                elif func is F.pad:
+                    tracer._pad(args, kwargs, out)
+                elif func is F.linear:
+                    x, weight = _linear_args(*args, **kwargs)
+                    tracer._add_macs(out.numel() // max(out.shape[0], 1) * weight.shape[-1]
+                                     if out.dim() > 1 else out.numel() * weight.shape[-1])
+                    tracer._pointwise(args, kwargs, out)
+                else:
+                    tracer._pointwise(args, kwargs, out)
+                return out
+
+        self._Tensor = torch.Tensor
+        self.mode = Mode()
+
+    # The table of fields: keyed by id, checked through a weak reference (ids are reused).
+    def field_of(self, tensor) -> _Field | None:
+        entry = self._fields.get(id(tensor))
+        if entry is None or entry[0]() is not tensor:
+            return None
+        return entry[1]
+
+    def set_field(self, tensor, value: _Field | None) -> None:
+        if value is None:
+            self._fields.pop(id(tensor), None)
+        else:
+            self._fields[id(tensor)] = (weakref.ref(tensor), value)
+
+    def _add_macs(self, macs: int) -> None:
+        if self.stack:
+            self.stack[-1][1] += int(macs)
+
+    def _conv(self, dims, args, kwargs, out) -> None:
+        x, weight, stride, padding, dilation = _conv_args(*args, **kwargs)
+        kernel = tuple(weight.shape[2:])
+        # MACs: every output element reads (C_in / groups) * K_h * K_w inputs.
+        per_sample = out.numel() // max(out.shape[0], 1) if out.dim() == dims + 2 else out.numel()
+        self._add_macs(per_sample * weight.shape[1] * math.prod(kernel))
+        if dims != 2:
+            return
+        if isinstance(padding, str):
+            pad = (0, 0) if padding == "valid" else tuple(
+                _pair(dilation)[a] * (kernel[a] - 1) // 2 for a in range(2))
+        else:
+            pad = _pair(padding)
+        self._through(x, out, kernel, _pair(stride), pad, _pair(dilation))
+
+    def _window(self, x, kernel, stride, padding, dilation, out) -> None:
+        kernel = _pair(kernel)
+        stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
+        self._through(x, out, kernel, stride, _pair(padding), _pair(dilation))
+
+    def _adaptive(self, args, kwargs, out) -> None:
+        x, output_size = _adaptive_args(*args, **kwargs)
+        inner = self.field_of(x)
+        if inner is None or x.dim() != 4 or inner.flat:
+            return self.set_field(out if isinstance(out, self._Tensor) else out[0], None)
+        windows = [_adaptive_window(n, m) for n, m in zip(x.shape[2:], _pair(output_size))]
+        # The first window's centre sits `offset` pixels in: express it as a padding.
+        pads = [k / 2 - 0.5 - off for k, _, off in windows]
+        field_out = inner.through([w[0] for w in windows], [w[1] for w in windows], pads, (1, 1))
+        self.set_field(out if isinstance(out, self._Tensor) else out[0], field_out)
+
+    def _pad(self, args, kwargs, out) -> None:
+        x, pad = args[0], kwargs.get("pad", args[1] if len(args) > 1 else ())
+        if x.dim() == 4 and len(pad) == 4:   # (left, right, top, bottom): shifts the grid
+            return self._through(x, out, (1, 1), (1, 1), (pad[2], pad[0]), (1, 1))
+        self._pointwise(args, kwargs, out)
+
+    def _through(self, x, out, kernel, stride, pad, dilation) -> None:
+        target = out if isinstance(out, self._Tensor) else out[0]   # (values, indices)
+        inner = self.field_of(x)
+        if inner is None or inner.flat or x.dim() != 4:
+            return self.set_field(target, None)
+        self.set_field(target, inner.through(kernel, stride, pad, dilation))
+
+    def _pointwise(self, args, kwargs, out) -> None:
+        """Any other op: same spatial size -> union of inputs; flat result -> flattened;
+        a spatial size changed by an op we do not know -> unknown."""
+        if not isinstance(out, self._Tensor):
+            return
+        inputs = []
+        _collect(args, self._Tensor, inputs)
+        _collect(tuple(kwargs.values()), self._Tensor, inputs)
+        tracked = [(t, f) for t in inputs if (f := self.field_of(t)) is not None]
+        if not tracked:
+            return   # a tensor made from weights or constants: no field
+        if out.dim() == 4:
+            same = [f for t, f in tracked if t.dim() == 4 and t.shape[2:] == out.shape[2:]
+                    and not f.flat]
+            return self.set_field(out, _Field.union(same) if same else None)
+        flat = [f.flattened(tuple(t.shape[2:])) if (t.dim() == 4 and not f.flat) else f
+                for t, f in tracked if f.flat or t.dim() == 4]
+        self.set_field(out, _Field.union(flat) if flat else None)
+
+
+# On the meta device torch computes many output shapes in slow Python reference kernels
+# (a batch norm takes ~2 ms); these ops' shapes are known, so the pass makes them directly.
+
+
+def _shape_preserving(torch, F) -> dict:
+    """Ops whose output has the input's shape and dtype -> the position of their
+    ``inplace`` argument (an in-place call returns the input itself), or ``None``."""
+    T = torch.Tensor
+    ops = dict.fromkeys((torch.relu, T.relu, torch.sigmoid, T.sigmoid, torch.tanh, T.tanh,
+                         F.batch_norm, F.local_response_norm, F.softmax, F.log_softmax, F.gelu,
+                         F.silu, F.instance_norm, F.layer_norm, T.contiguous, T.clone))
+    ops.update({F.relu: 1, F.relu6: 1, F.dropout: 3, F.hardtanh: 3, F.leaky_relu: 2, F.elu: 2,
+                torch.relu_: 0, T.relu_: 0})
+    return ops
+
+
+def _elementwise_binary(torch) -> dict:
+    """Binary elementwise ops -> whether they work in place."""
+    T = torch.Tensor
+    return {torch.add: False, T.add: False, T.__add__: False, T.__radd__: False,
+            torch.mul: False, T.mul: False, T.__mul__: False, T.__rmul__: False,
+            T.add_: True, T.__iadd__: True, T.mul_: True, T.__imul__: True}
+
+
+def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
+    """The output of ``func`` on meta tensors, made directly; ``None`` to let torch run it."""
+    x = args[0]
+    if func is torch.cat:
+        dim = kwargs.get("dim", args[1] if len(args) > 1 else 0)
+        if (not isinstance(x, (list, tuple)) or not x or kwargs.keys() - {"dim"}
+                or not all(isinstance(t, torch.Tensor) and t.device.type == "meta"
+                           and t.dtype == x[0].dtype and t.dim() == x[0].dim() for t in x)):
+            return None
+        dim = dim % x[0].dim()
+        shapes = [t.shape for t in x]
+        if any(s[:dim] != shapes[0][:dim] or s[dim + 1:] != shapes[0][dim + 1:] for s in shapes):
+            return None   # let torch raise its own error
+        shape = (*shapes[0][:dim], sum(s[dim] for s in shapes), *shapes[0][dim + 1:])
+        return torch.empty(shape, dtype=x[0].dtype, device="meta")
+    if not isinstance(x, torch.Tensor) or x.device.type != "meta":
+        return None
+    if func in shape_preserving:
+        at = shape_preserving[func]
+        if at == 0 or (at is not None and (kwargs.get("inplace") or
+                                           (len(args) > at and args[at] is True))):
+            return x
+        return torch.empty(x.shape, dtype=x.dtype, device="meta")
+    if func in elementwise and len(args) == 2 and not kwargs:
+        other = args[1]
+        if isinstance(other, torch.Tensor):
+            if other.dtype != x.dtype or other.device != x.device:
+                return None
+            try:
+                shape = torch.broadcast_shapes(x.shape, other.shape)
+            except RuntimeError:
+                return None
+        elif isinstance(other, (int, float)) and not isinstance(other, bool):
+            shape = x.shape
+        else:
+            return None
+        if elementwise[func]:
+            return x if shape == x.shape else None
+        return torch.empty(shape, dtype=x.dtype, device="meta")
+    return None
+
+
+def _collect(values, tensor_type, into: list) -> None:
+    for v in values:
+        if isinstance(v, tensor_type):
+            into.append(v)
+        elif isinstance(v, (list, tuple)):
+            _collect(v, tensor_type, into)
+
+
+# --- the pass ----------------------------------------------------------------------------
+
+
+def _run(model, *, source: str, input_shape: tuple[int, ...], device, depth) -> Analysis:
+    import torch
+    from torch.func import functional_call
+
+    # Step 1: which modules make rows (leaves, or the blocks `depth` levels down).
+    named = list(model.named_modules())
+    rows = {name for name, m in named if name and (
+        (depth is None and not any(True for _ in m.children()))
+        or (depth is not None and (name.count(".") + 1 == depth
+                                   or (name.count(".") + 1 < depth and not any(True for _ in m.children())))))}
+    if not rows:
+        rows = {""}   # a single layer: the model itself is the only row
+    names = {id(m): name for name, m in named}
+
+    # Step 2: the model's tensors on the pass's device (meta: shapes only, no copy of data).
+    try:
+        state = {n: (torch.empty_like(t, device="meta") if device.type == "meta" else t.to(device))
+                 for n, t in list(model.named_parameters()) + list(model.named_buffers())}
+    except NotImplementedError:
+        raise UserError("the model's weights are on the meta device and cannot run on "
+                        f"{device}; build it on that device") from None
+    dtype = next((t.dtype for t in model.parameters() if t.is_floating_point()), torch.float32)
+    x = torch.zeros((1, *input_shape), dtype=dtype, device=device)
+
+    tracer = _Tracer()
+    if len(input_shape) == 3:   # each input pixel sees itself: field 1, jump 1
+        tracer.set_field(x, _Field((1.0, 1.0), (1.0, 1.0), (0.0, 0.0)))
+    # Parameters per row module, read before the pass swaps in stand-ins: (id, numel, trainable).
+    row_params = {name: [(id(p), p.numel(), p.requires_grad) for p in m.parameters()]
+                  for name, m in named if name in rows}
+    row_buffers = {name: sum(b.numel() for b in m.buffers() if b.is_floating_point())
+                   for name, m in named if name in rows}
+    seen_params: set[int] = set()
+    infos: list[LayerInfo] = []
+    root_macs = [0]
+
+    def pre_hook(module, args):
+        tracer.stack.append([names.get(id(module), "?"), 0])
+
+    def hook(module, args, output):
+        name, macs = tracer.stack.pop()
+        count = getattr(module, "count_macs", None)
+        if callable(count):
+            macs = int(count(tuple(output.shape)))
+        if tracer.stack:
+            tracer.stack[-1][1] += macs
+        else:
+            root_macs[0] = macs
+        if name in rows:
+            params = trainable = 0
+            for ident, numel, grad in row_params[name]:
+                if ident not in seen_params:
+                    seen_params.add(ident)
+                    params += numel
+                    trainable += numel if grad else 0
+            infos.append(_row(name, module, output, macs, params, trainable, row_buffers[name],
+                              tracer, input_shape))
+
+    # Step 3: run once in eval mode (batch norm must not need batch statistics), hooks on.
+    training = {m: m.training for _, m in named}
+    handles = []
+    for _, m in named:
+        handles.append(m.register_forward_pre_hook(pre_hook))
+        handles.append(m.register_forward_hook(hook))
+    model.eval()
+    try:
+        with torch.no_grad(), tracer.mode:
+            output = functional_call(model, state, (x,))
+    except (RuntimeError, ValueError, IndexError) as exc:
+        where = tracer.stack[-1][0] if tracer.stack else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{source} cannot take input shape {_fmt(input_shape)}: layer "
+                        f"'{where or type(model).__name__}' failed: {first}") from None
+    finally:
+        for h in handles:
+            h.remove()
+        for m, was in training.items():
+            m.training = was
+
+    # Step 4: totals over the whole model (a shared parameter counts once).
+    params = {id(p): p for p in model.parameters()}.values()
+    buffers = [b for b in model.buffers() if b.is_floating_point()]
+    out_tensor = output if isinstance(output, torch.Tensor) else None
+    return Analysis(
+        source=source, input_shape=tuple(input_shape), device=str(device), layers=infos,
+        total_params=sum(p.numel() for p in params),
+        trainable_params=sum(p.numel() for p in params if p.requires_grad),
+        total_buffers=sum(b.numel() for b in buffers),
+        total_macs=root_macs[0],
+        output_shape=tuple(out_tensor.shape[1:]) if out_tensor is not None else (),
+    )
+
+
+def _row(name, module, output, macs, params, trainable, buffers, tracer,
+         input_shape) -> LayerInfo:
+    import torch
+
+    tensor = output if isinstance(output, torch.Tensor) else next(
+        (t for t in output if isinstance(t, torch.Tensor)), None)
+    field_ = tracer.field_of(tensor) if tensor is not None else None
+    rf = jump = None
+    if field_ is not None and len(input_shape) == 3:
+        if field_.flat or tensor.dim() != 4:
+            flat = field_ if field_.flat else field_.flattened(tuple(tensor.shape[2:]))
+            lo, hi = flat._bounds()
+            rf = tuple(_num(min(h, n - 1) - max(l, 0) + 1) for l, h, n in
+                       zip(lo, hi, input_shape[1:]))
+        else:
+            rf = tuple(_num(v) for v in field_.size)
+            jump = tuple(_num(v) for v in field_.jump)
+    return LayerInfo(
+        name=name or type(module).__name__, kind=type(module).__name__,
+        output_shape=tuple(tensor.shape[1:]) if tensor is not None else (),
+        params=params, trainable_params=trainable, buffers=buffers, macs=int(macs),
+        receptive_field=rf, jump=jump,
+    )
+
+
+def _num(v: float):
+    """An integer when the value is one, else rounded to 2 decimals."""
+    return int(round(v)) if abs(v - round(v)) < 1e-9 else round(v, 2)
+
+
+def _fmt(shape) -> str:
+    return ",".join(map(str, shape))

@@ -1,0 +1,464 @@
+"""Layer-spec files: a small YAML or JSON description of a plain stack of layers, the form
+course exercises use ("input 100x100x3 -> conv 9x9, 48 filters -> ... -> fc 100").
+
+```yaml
+input: [3, 100, 100]          # C, H, W  (or [D] for a flat input)
+layers:
+  - {type: conv, filters: 48, kernel: 9, stride: 1, padding: 0}
+  - {type: relu}
+  - {type: maxpool, kernel: 2}   # stride defaults to the kernel
+  - {type: fc, outputs: 100}     # flattens a C,H,W input implicitly
+```
+
+The same document may be a bare list whose first item is ``{type: input, shape: [3, 100,
+100]}``. Layer types and their options (defaults after ``=``; a size is an int or a
+``[height, width]`` pair):
+
+| type | options |
+|---|---|
+| ``conv`` | ``filters``, ``kernel``, ``stride=1``, ``padding=0`` (size, ``same`` or ``valid``), ``dilation=1``, ``groups=1``, ``bias=true`` |
+| ``maxpool``, ``avgpool`` | ``kernel``, ``stride=kernel``, ``padding=0``, ``ceil_mode=false`` |
+| ``fc`` | ``outputs``, ``bias=true`` |
+| ``dropout`` | ``p=0.5`` |
+| ``lrn`` | ``size``, ``alpha=1e-4``, ``beta=0.75``, ``k=1.0`` |
+| ``batchnorm`` | ``eps=1e-5``, ``momentum=0.1`` |
+| ``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``flatten``, ``globalavgpool``, ``globalmaxpool`` | none |
+
+Loading validates everything, shapes included (plain integer arithmetic from
+:mod:`grader.reference.shapes`, no torch), and raises :class:`grader.errors.UserError` with one
+line naming the layer, e.g. ``layer 3 (conv): kernel size 9 is larger than the padded input
+size 5 along height``. Files are read with ``yaml.safe_load``: a spec never runs code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import UserError
+from grader.reference import shapes
+
+__all__ = ["LAYER_TYPES", "LayerDef", "LayerSpec", "load_spec", "parse_shape"]
+
+# type -> {option: default}; _REQUIRED marks options without a default.
+_REQUIRED = object()
+_SIZE_OPTIONS = {"kernel", "stride", "dilation"}
+LAYER_TYPES: dict[str, dict[str, Any]] = {
+    "conv": {"filters": _REQUIRED, "kernel": _REQUIRED, "stride": 1, "padding": 0,
+             "dilation": 1, "groups": 1, "bias": True},
+    "maxpool": {"kernel": _REQUIRED, "stride": None, "padding": 0, "ceil_mode": False},
+    "avgpool": {"kernel": _REQUIRED, "stride": None, "padding": 0, "ceil_mode": False},
+    "globalavgpool": {},
+    "globalmaxpool": {},
+    "fc": {"outputs": _REQUIRED, "bias": True},
+    "batchnorm": {"eps": 1e-5, "momentum": 0.1},
+    "relu": {},
+    "sigmoid": {},
+    "tanh": {},
+    "softmax": {},
+    "dropout": {"p": 0.5},
+    "flatten": {},
+    "lrn": {"size": _REQUIRED, "alpha": 1e-4, "beta": 0.75, "k": 1.0},
+}
+_ALIASES = {"conv2d": "conv", "linear": "fc", "dense": "fc", "bn": "batchnorm",
+            "max_pool": "maxpool", "avg_pool": "avgpool", "global_avg_pool": "globalavgpool",
+            "global_max_pool": "globalmaxpool"}
+_SPATIAL_ONLY = {"conv", "maxpool", "avgpool", "globalavgpool", "globalmaxpool", "lrn"}
+
+
+@dataclass(frozen=True)
+class LayerDef:
+    """One validated layer of a spec."""
+
+    index: int
+    """Position in the spec's ``layers`` list, counting from 1 (used in messages)."""
+    type: str
+    """Canonical type name, a key of :data:`LAYER_TYPES`."""
+    name: str
+    """Module name in the built model: type plus a per-type counter (``conv1``, ``relu2``)."""
+    options: Mapping[str, Any]
+    """Every option, defaults filled in; sizes and padding as ``(height, width)`` pairs
+    (zeros added on both sides), or padding ``"same"``."""
+    input_shape: tuple[int, ...]
+    """Shape this layer receives (C, H, W) or (D,), without the batch dimension."""
+    output_shape: tuple[int, ...]
+    """Shape this layer produces, computed by integer arithmetic."""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A validated layer spec: an input shape and a list of layers whose shapes fit."""
+
+    input_shape: tuple[int, ...]
+    """(C, H, W) or (D,)."""
+    layers: tuple[LayerDef, ...]
+    source: str = "<spec>"
+    """Where it came from (a file name), for messages and reports."""
+    raw_layers: tuple = field(default=(), compare=False, repr=False)
+    """The layer mappings as written, to re-validate for another input shape."""
+
+    def with_input_shape(self, input_shape: tuple[int, ...]) -> LayerSpec:
+        """The same layers validated for another input (C, H, W) or (D,)."""
+        return load_spec({"layers": list(self.raw_layers)}, input_shape=input_shape,
+                         label=self.source)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    def to_model(self, *, device=None):
+        """The spec as a ``torch.nn.Sequential`` (modules named ``conv1``, ``relu1``...).
+
+        - ``device``: where the parameters live; ``"meta"`` allocates nothing.
+
+        A ``fc`` layer receiving a C,H,W input gets a ``flatten`` module inserted before it.
+        """
+        import torch
+        from torch import nn
+
+        modules: list[tuple[str, nn.Module]] = []
+        with torch.device(device if device is not None else torch.get_default_device()):
+            for layer in self.layers:
+                if layer.type == "fc" and len(layer.input_shape) > 1:
+                    modules.append((f"flatten_{layer.name}", nn.Flatten()))
+                modules.append((layer.name, _module(layer)))
+        model = nn.Sequential(OrderedDict(modules))
+        model.default_input_shape = self.input_shape
+        return model
+
+
+def _module(layer: LayerDef):
+    """The torch module of one validated layer."""
+    from torch import nn
+
+    o, shape = layer.options, layer.input_shape
+    if layer.type == "conv":
+        return nn.Conv2d(shape[0], o["filters"], o["kernel"], stride=o["stride"],
+                         padding=o["padding"], dilation=o["dilation"], groups=o["groups"],
+                         bias=o["bias"])
+    if layer.type in ("maxpool", "avgpool"):
+        pool = nn.MaxPool2d if layer.type == "maxpool" else nn.AvgPool2d
+        return pool(o["kernel"], stride=o["stride"], padding=o["padding"],
+                    ceil_mode=o["ceil_mode"])
+    if layer.type == "fc":
+        return nn.Linear(math.prod(shape), o["outputs"], bias=o["bias"])
+    if layer.type == "batchnorm":
+        bn = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+        return bn(shape[0], eps=o["eps"], momentum=o["momentum"])
+    if layer.type == "lrn":
+        return nn.LocalResponseNorm(o["size"], alpha=o["alpha"], beta=o["beta"], k=o["k"])
+    if layer.type == "dropout":
+        return nn.Dropout(o["p"])
+    if layer.type == "softmax":
+        return nn.Softmax(dim=1)
+    simple = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "flatten": nn.Flatten,
+              "globalavgpool": lambda: nn.AdaptiveAvgPool2d(1),
+              "globalmaxpool": lambda: nn.AdaptiveMaxPool2d(1)}
+    return simple[layer.type]()
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def load_spec(source, *, input_shape: tuple[int, ...] | None = None,
+              label: str | None = None) -> LayerSpec:
+    """Read and validate a layer spec.
+
+    - ``source``: a path (``.yaml``, ``.yml`` or ``.json``), the text of a spec, or an
+      already-parsed ``dict`` / ``list``.
+    - ``input_shape``: overrides the spec's ``input`` (C, H, W) or (D,).
+    - ``label``: names the spec in messages (default: the file name, or "spec").
+
+    Raises ``UserError`` naming the file and the layer for anything malformed.
+
+    >>> spec = load_spec({"input": [3, 100, 100], "layers": [{"type": "conv", "filters": 48, "kernel": 9}]})
+    >>> spec.output_shape
+    (48, 92, 92)
+    """
+    read_label, document = _read(source)
+    label = label or read_label
+    try:
+        return _validate(document, label, input_shape)
+    except UserError as exc:
+        raise UserError(f"{label}: {exc}") from None
+
+
+def _read(source) -> tuple[str, Any]:
+    """(label for messages, parsed document) from a path, a text or a parsed object."""
+    import yaml
+
+    if isinstance(source, (dict, list)):
+        return "spec", source
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
+                                    and not source.lstrip().startswith(("{", "["))):
+        path = Path(source)
+        if not path.is_file():
+            raise UserError(f"spec file '{path}' does not exist")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read spec file '{path}': {exc}") from None
+        label = path.name
+    elif isinstance(source, str):
+        text, label = source, "spec"
+    else:
+        raise UserError(f"a spec must be a path, a text, a dict or a list, got {type(source).__name__}")
+    try:
+        if label.endswith(".json"):
+            return label, json.loads(text)
+        return label, yaml.safe_load(text)   # YAML is a superset of JSON
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}"
+        elif isinstance(exc, json.JSONDecodeError):
+            where = f" at line {exc.lineno}"
+        reason = getattr(exc, "problem", None) or getattr(exc, "msg", None) or "syntax error"
+        raise UserError(f"{label} is not valid {'JSON' if label.endswith('.json') else 'YAML'}"
+                        f"{where}: {reason}") from None
+
+
+def _validate(document, label: str, input_shape) -> LayerSpec:
+    # Step 1: split the document into an input shape and a list of layer mappings.
+    if isinstance(document, list):
+        layers = list(document)
+        spec_input = None
+        if layers and isinstance(layers[0], Mapping) and layers[0].get("type") == "input":
+            first = dict(layers.pop(0))
+            extra = set(first) - {"type", "shape"}
+            if extra:
+                raise UserError(f"the input item takes only 'shape', not {_names(extra)}")
+            spec_input = first.get("shape")
+    elif isinstance(document, Mapping):
+        extra = set(document) - {"input", "layers", "name", "description"}
+        if extra:
+            raise UserError(f"unknown top-level key {_names(extra)}; a spec has 'input' and 'layers'")
+        if "layers" not in document:
+            raise UserError("the spec has no 'layers' list")
+        layers, spec_input = document["layers"], document.get("input")
+        if not isinstance(layers, list):
+            raise UserError(f"'layers' must be a list, got {type(layers).__name__}")
+    else:
+        raise UserError("a spec must be a mapping with 'input' and 'layers', or a list of layers")
+    if not layers:
+        raise UserError("the spec has no layers")
+
+    # Step 2: the input shape (the caller's override wins).
+    shape_source = input_shape if input_shape is not None else spec_input
+    if shape_source is None:
+        raise UserError("the spec has no input shape; add 'input: [C, H, W]' or pass one "
+                        "(--input C,H,W)")
+    shape = _shape(shape_source, what="input shape")
+
+    # Step 3: each layer, in order, validated against the shape it receives.
+    counters: dict[str, int] = {}
+    defs = []
+    for index, raw in enumerate(layers, start=1):
+        layer = _layer(index, raw, shape, counters)
+        defs.append(layer)
+        shape = layer.output_shape
+    return LayerSpec(input_shape=defs[0].input_shape, layers=tuple(defs), source=label,
+                     raw_layers=tuple(layers))
+
+
+def _layer(index: int, raw, shape: tuple[int, ...], counters: dict[str, int]) -> LayerDef:
+    where = f"layer {index}"
+    if not isinstance(raw, Mapping):
+        raise UserError(f"{where} must be a mapping such as {{type: relu}}, got {raw!r}")
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        raise UserError(f"{where} has no 'type' (one of {', '.join(LAYER_TYPES)})")
+    kind = _ALIASES.get(kind.strip().lower(), kind.strip().lower())
+    if kind not in LAYER_TYPES:
+        raise UserError(f"{where} has unknown type {raw['type']!r}; known types: "
+                        f"{', '.join(LAYER_TYPES)}")
+    where = f"layer {index} ({kind})"
+    try:
+        options = _options(kind, raw)
+        output = _output_shape(kind, options, shape)
+    except UserError as exc:
+        raise UserError(f"{where}: {exc}") from None
+    counters[kind] = counters.get(kind, 0) + 1
+    return LayerDef(index=index, type=kind, name=f"{kind}{counters[kind]}", options=options,
+                    input_shape=shape, output_shape=output)
+
+
+def _options(kind: str, raw: Mapping) -> dict[str, Any]:
+    """Every option of one layer, checked for type and range, defaults filled in."""
+    allowed = LAYER_TYPES[kind]
+    unknown = set(raw) - set(allowed) - {"type"}
+    if unknown:
+        known = f"; it takes {', '.join(allowed)}" if allowed else "; it takes no options"
+        raise UserError(f"unknown option {_names(unknown)}{known}")
+    options: dict[str, Any] = {}
+    for key, default in allowed.items():
+        value = raw.get(key, default)
+        if value is _REQUIRED:
+            raise UserError(f"missing required option '{key}'")
+        options[key] = value
+    # Sizes: an int or [height, width], positive.
+    for key in _SIZE_OPTIONS & set(options):
+        if options[key] is not None:
+            options[key] = _pair(options[key], key)
+    if "stride" in options and options["stride"] is None:   # pools: stride = kernel
+        options["stride"] = options["kernel"]
+    if "padding" in options:
+        options["padding"] = _padding(options["padding"])
+    for key in ("filters", "outputs", "groups", "size"):
+        if key in options:
+            options[key] = _positive(options[key], key)
+    for key in ("bias", "ceil_mode"):
+        if key in options and not isinstance(options[key], bool):
+            raise UserError(f"'{key}' must be true or false, got {options[key]!r}")
+    for key in ("eps", "momentum", "alpha", "beta", "k", "p"):
+        if key in options:
+            value = options[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise UserError(f"'{key}' must be a number, got {value!r}")
+            if value < 0 or (key == "p" and value >= 1) or (key == "eps" and value == 0):
+                rule = "in [0, 1)" if key == "p" else "positive" if key == "eps" else "non-negative"
+                raise UserError(f"'{key}' must be {rule}, got {value!r}")
+            options[key] = float(value)
+    return options
+
+
+def _output_shape(kind: str, o: dict[str, Any], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape a layer produces, or UserError when it cannot take ``shape``."""
+    if kind in _SPATIAL_ONLY and len(shape) != 3:
+        raise UserError(f"needs a C,H,W input but receives the flat shape {_fmt(shape)}")
+    if kind == "conv":
+        channels = shape[0]
+        if channels % o["groups"] or o["filters"] % o["groups"]:
+            raise UserError(f"groups {o['groups']} must divide both the input channels "
+                            f"({channels}) and the filters ({o['filters']})")
+        if o["padding"] == "same":
+            if o["stride"] != (1, 1):
+                raise UserError("padding 'same' needs stride 1 (PyTorch's rule); give the "
+                                "padding as a number instead")
+            return (o["filters"], shape[1], shape[2])
+        return (o["filters"], *_spatial(o, shape, o["padding"]))
+    if kind in ("maxpool", "avgpool"):
+        if o["padding"] == "same":
+            raise UserError("pool padding must be a number or [height, width], not 'same'")
+        for axis, pad, k in zip(("height", "width"), o["padding"], o["kernel"]):
+            if pad * 2 > k:
+                raise UserError(f"padding {pad} along {axis} is more than half the kernel "
+                                f"size {k} (PyTorch's rule)")
+        return (shape[0], *_spatial(o, shape, o["padding"], ceil_mode=o["ceil_mode"]))
+    if kind in ("globalavgpool", "globalmaxpool"):
+        return (shape[0], 1, 1)
+    if kind == "fc":
+        return (o["outputs"],)
+    if kind == "flatten":
+        return (math.prod(shape),)
+    return shape   # activations, batch norm, dropout, softmax, lrn keep the shape
+
+
+def _spatial(o, shape, pad, *, ceil_mode=False) -> tuple[int, int]:
+    return tuple(
+        shapes.conv_output_size(size, k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode,
+                                axis=axis)
+        for axis, size, k, s, p, d in zip(("height", "width"), shape[1:], o["kernel"],
+                                          o["stride"], pad, o.get("dilation", (1, 1)))
+    )
+
+
+# --- small validators --------------------------------------------------------------------
+
+
+def _int(value, what: str) -> int:
+    if isinstance(value, bool):
+        raise UserError(f"'{what}' must be an integer, got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise UserError(f"'{what}' must be an integer, got {value!r}") from None
+
+
+def _positive(value, what: str) -> int:
+    v = _int(value, what)
+    if v < 1:
+        raise UserError(f"'{what}' must be a positive integer, got {v}")
+    return v
+
+
+def _pair(value, what: str) -> tuple[int, int]:
+    """An int or [height, width] -> (h, w), both positive."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise UserError(f"'{what}' must be an integer or [height, width], got {list(value)!r}")
+        return _positive(value[0], what), _positive(value[1], what)
+    v = _positive(value, what)
+    return v, v
+
+
+def _padding(value):
+    """0, 2, [1, 2], 'valid' -> (h, w) zeros on both sides; 'same' stays a string."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word not in ("same", "valid"):
+            raise UserError(f"'padding' must be a number, [height, width], 'same' or 'valid', "
+                            f"got {value!r}")
+        return (0, 0) if word == "valid" else word
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise UserError(f"'padding' must be a number or [height, width], got {list(value)!r}")
+        return _non_negative(value[0], "padding"), _non_negative(value[1], "padding")
+    v = _non_negative(value, "padding")
+    return v, v
+
+
+def _non_negative(value, what: str) -> int:
+    v = _int(value, what)
+    if v < 0:
+        raise UserError(f"'{what}' must be a non-negative integer, got {v}")
+    return v
+
+
+def _shape(value, *, what: str) -> tuple[int, ...]:
+    if isinstance(value, str):
+        return parse_shape(value, what=what)
+    if not isinstance(value, (list, tuple)) or len(value) not in (1, 3):
+        raise UserError(f"the {what} must be [C, H, W] or [D], got {value!r}")
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise UserError(f"the {what} must hold integers, got {value!r}")
+        if v < 1:
+            raise UserError(f"the {what} must hold positive sizes, got {list(value)!r}")
+        out.append(v)
+    return tuple(out)
+
+
+def parse_shape(text: str, *, what: str = "input shape") -> tuple[int, ...]:
+    """``"3,224,224"`` (or ``3x224x224``) -> ``(3, 224, 224)``; also ``"784"``.
+
+    Raises ``UserError`` unless it is one or three positive integers.
+    """
+    parts = [p.strip() for p in str(text).replace("x", ",").replace("X", ",").split(",")]
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        raise UserError(f"the {what} must be C,H,W (or D) as integers, got {text!r}") from None
+    if len(values) not in (1, 3):
+        raise UserError(f"the {what} must be C,H,W (or D), got {text!r}")
+    if any(v < 1 for v in values):
+        raise UserError(f"the {what} must hold positive sizes, got {text!r}")
+    return tuple(values)
+
+
+def _names(keys) -> str:
+    return ", ".join(f"'{k}'" for k in sorted(map(str, keys)))
+
+
+def _fmt(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, shape))

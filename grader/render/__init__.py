@@ -1,0 +1,1 @@
+"""Output formats: renderers that turn results and generated material into files."""

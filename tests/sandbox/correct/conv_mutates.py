@@ -1,0 +1,20 @@
+"""A correct conv2d_forward that scribbles over its inputs after using them (and returns a
+nested list, which is array-like)."""
+import numpy as np
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, KH, KW = w.shape
+    HO, WO = (xp.shape[2] - KH) // sh + 1, (xp.shape[3] - KW) // sw + 1
+    out = np.empty((x.shape[0], F, HO, WO))
+    for i in range(HO):
+        for j in range(WO):
+            patch = xp[:, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+            out[:, :, i, j] = np.einsum("nchw,fchw->nf", patch, w) + b
+    x[...] = 0.0
+    w *= -1.0
+    b += 7.0
+    return out.tolist()

@@ -1,0 +1,5 @@
+"""Returns complex numbers. Expected: "bad_return" naming the dtype."""
+
+
+def f(x):
+    return x + 1j

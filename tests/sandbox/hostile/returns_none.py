@@ -1,0 +1,5 @@
+"""Forgets the return statement. Expected: "ok" with value None (the checker fails it)."""
+
+
+def f(x):
+    x * 2

@@ -1,0 +1,6 @@
+"""A real segmentation fault, without ctypes. Expected: "crashed" naming SIGSEGV."""
+import faulthandler
+
+
+def f(x):
+    faulthandler._sigsegv()

@@ -1,0 +1,8 @@
+"""Sleeps for a minute while being imported. Expected: load verdict "timeout"."""
+import time
+
+time.sleep(60)
+
+
+def f(x):
+    return x
