@@ -132,8 +132,12 @@ def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir):
 @click.option("--similarity-threshold", type=click.FloatRange(0, 1), default=None, metavar="T",
               help="Report pairs of submissions at least this alike (0-1, default 0.6) in report.html.")
 @click.option("--no-similarity", is_flag=True, help="Skip the similarity section of the report.")
+@click.option("--max-examples", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Hypothesis examples per property group (default: the exercise's; fewer is a quicker, "
+                   "less thorough pass).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines and no summary (exit status only).")
-def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, similarity_threshold, no_similarity, quiet):
+def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, similarity_threshold, no_similarity,
+          max_examples, quiet):
     """Grade a folder of submissions into a gradebook, feedback files and a class report.
 
     SUBMISSIONS is a folder with one entry per student: a folder holding solution.py (or
@@ -152,7 +156,7 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
     graded = grade_class(
         submissions, exercise=exercise, out_dir=out_dir, jobs=jobs, scheduler=scheduler,
         exports=[e.lower() for e in exports], roster=roster, progress=not quiet,
-        similarity=not no_similarity,
+        similarity=not no_similarity, max_examples=max_examples,
         threshold=DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold,
     )
     if not quiet:
@@ -263,15 +267,88 @@ def practice(kind, difficulty, seed):
 
 
 @main.command("inspect")
-def inspect():
-    """Per-layer shapes, parameters, MACs and receptive field of a model or layer spec."""
-    _not_built("inspect")
+@click.argument("model_or_spec", metavar="MODEL_OR_SPEC")
+@click.option("--input", "input_shape", metavar="C,H,W", default=None,
+              help="Input shape without the batch: channels,height,width (or D for a flat "
+                   "input). Default: the model's own (3,224,224 for the ImageNet models, "
+                   "1,32,32 for lenet5) or the spec's 'input'.")
+@click.option("--depth", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Group the rows into the blocks N levels below the model (e.g. --depth 1 "
+                   "on googlenet: one row per inception module). Default: every layer.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the analysis as JSON for scripts (shapes in C,H,W order).")
+@click.option("--device", metavar="D", default=None,
+              help="Run a real pass on zeros on device D (cpu, cuda, auto) instead of the "
+                   "default meta pass, which allocates nothing.")
+def inspect(model_or_spec, input_shape, depth, as_json, device):
+    """Per-layer shapes, parameters, MACs and receptive field of a model or layer spec.
+
+    MODEL_OR_SPEC is a model name (lenet5, lenet5-d2l, alexnet, alexnet-d2l, vgg11,
+    vgg13, vgg16, vgg19 and their _bn forms, googlenet, resnet18, resnet34, resnet50,
+    resnet101, resnet152) or a layer-spec file (.yaml, .yml or .json) such as those in
+    examples/specs/.
+
+    The table shows each layer's output (height x width x channels), its parameters, its
+    multiply-accumulates (MACs, convolutions and dense layers, one input) and the receptive
+    field and jump (cumulative stride) of its units in input pixels, then the totals.
+    Batch-norm running statistics are buffers, not parameters. Nothing is allocated: the
+    model runs on PyTorch's meta device.
+
+    \b
+    Examples:
+      cnngrade inspect examples/specs/course-exercise.yaml
+      cnngrade inspect resnet50 --input 3,160,160 --depth 2
+      cnngrade inspect vgg16 --json > vgg16.json
+    """
+    import json
+
+    from grader.reference.analysis import analyze
+    from grader.reference.spec import parse_shape
+
+    shape = parse_shape(input_shape, what="--input shape") if input_shape is not None else None
+    analysis = analyze(model_or_spec, input_shape=shape, device=device, depth=depth)
+    if as_json:
+        click.echo(json.dumps(analysis.to_dict(), indent=2))
+    else:
+        from rich.console import Console
+
+        from grader.render.inspect_table import render_analysis
+
+        render_analysis(analysis, console=Console(width=None if sys.stdout.isatty() else 160))
 
 
 @main.command("doctor")
-def doctor():
-    """Report which sandbox protections are active on this machine."""
-    _not_built("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
+def doctor(as_json):
+    """Report which sandbox protections are active on this machine.
+
+    Starts a trivial sandbox with each isolation layer (bubblewrap, unshare) to see what
+    really works here, then lists every protection with how it is provided or the reason
+    it is missing. Takes no ARGUMENTS. Exit status 0 when namespaces are available, 1
+    when only the portable protections are.
+
+    Example: cnngrade doctor
+    """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from grader.sandbox import capabilities
+
+    caps = capabilities()
+    if as_json:
+        click.echo(json.dumps(caps, indent=2))
+    else:
+        table = Table(title=f"cnngrade sandbox protections (layer in use: {caps['layer']})")
+        table.add_column("protection")
+        table.add_column("active")
+        table.add_column("how / why missing")
+        for row in caps["protections"]:
+            mark = "[green]yes[/green]" if row["active"] else "[red]no[/red]"
+            table.add_row(row["name"], mark, row["detail"])
+        Console().print(table)
+    sys.exit(0 if caps["layer"] != "portable" else 1)
 
 
 if __name__ == "__main__":

@@ -123,7 +123,9 @@ def _named_facts(name: str) -> tuple[int, tuple[int, ...], tuple[int, ...], str]
 
     model = build_model(name, device="meta")
     analysis = analyze(model)
-    spatial = [layer for layer in analysis.layers if len(layer.output_shape) == 3]
+    # The global pooling's own (C, 1, 1) output is not a feature map to trace.
+    spatial = [layer for layer in analysis.layers
+               if len(layer.output_shape) == 3 and not layer.kind.startswith("Adaptive")]
     last = spatial[-1]
     return (int(analysis.trainable_params), tuple(model.default_input_shape),
             tuple(int(v) for v in last.output_shape), last.name)

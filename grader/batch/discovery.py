@@ -198,8 +198,9 @@ def load_source(submission: Submission) -> tuple[str, str | None, str | None]:
 
     try:
         text = read_source(path)
-    except UserError as exc:
-        return digest, None, f"{shown}: {exc}".rstrip(".") + "."
+    except UserError as exc:  # the checker's sentence names the file by its full path: shorten it
+        message = str(exc).replace(str(path), shown).rstrip(".")
+        return digest, None, (message if shown in message else f"{shown}: {message}") + "."
     return digest, text, None
 
 

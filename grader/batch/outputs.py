@@ -295,7 +295,9 @@ class _MoodleExporter(_Exporter):
             self.header_done = True
         row = self.row_of(result)
         if row is not None:
-            feedback = f"{_num(result.score)} / {_num(result.max_score)} ({result.status}). {result.feedback}".strip()
+            # The summary block only (up to the first blank line): LMS feedback cells are small.
+            head = result.feedback.strip().split("\n\n", 1)[0]
+            feedback = f"{_num(result.score)} / {_num(result.max_score)} ({result.status}).\n{head}".strip()
             self.writer.writerow([row[f] for _, f in self.ids] + [_num(result.score), feedback])
 
 

@@ -439,6 +439,7 @@ def _elementwise_binary(torch) -> dict:
 
 def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
     """The output of ``func`` on meta tensors, made directly; ``None`` to let torch run it."""
+    F = torch.nn.functional
     x = args[0]
     if func is torch.cat:
         dim = kwargs.get("dim", args[1] if len(args) > 1 else 0)
@@ -453,6 +454,18 @@ def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
         shape = (*shapes[0][:dim], sum(s[dim] for s in shapes), *shapes[0][dim + 1:])
         return torch.empty(shape, dtype=x[0].dtype, device="meta")
     if not isinstance(x, torch.Tensor) or x.device.type != "meta":
+        return None
+    if func in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d) and x.dim() in (3, 4):
+        x, size = _adaptive_args(*args, **kwargs)[:2]
+        if len(args) > 2 or kwargs.get("return_indices"):
+            return None
+        size = tuple(n if m is None else m for n, m in zip(x.shape[-2:], _pair(size)))
+        return torch.empty((*x.shape[:-2], *size), dtype=x.dtype, device="meta")
+    if func is F.linear:   # torch's meta addmm would import the compiler (seconds)
+        x, weight = _linear_args(*args, **kwargs)
+        if weight.dim() == 2 and x.dim() >= 1 and x.shape[-1] == weight.shape[1] \
+                and weight.dtype == x.dtype and weight.device.type == "meta":
+            return torch.empty((*x.shape[:-1], weight.shape[0]), dtype=x.dtype, device="meta")
         return None
     if func in shape_preserving:
         at = shape_preserving[func]
@@ -492,25 +505,17 @@ def _collect(values, tensor_type, into: list) -> None:
 
 def _run(model, *, source: str, input_shape: tuple[int, ...], device, depth) -> Analysis:
     import torch
-    from torch.func import functional_call
 
-    # Step 1: which modules make rows (leaves, or the blocks `depth` levels down).
+    # Step 1: the model on the pass's device; a copy only when its tensors live elsewhere.
+    model = _on_device(model, device)
+
+    # Step 2: which modules make rows (leaves, or the blocks `depth` levels down).
     named = list(model.named_modules())
-    rows = {name for name, m in named if name and (
-        (depth is None and not any(True for _ in m.children()))
-        or (depth is not None and (name.count(".") + 1 == depth
-                                   or (name.count(".") + 1 < depth and not any(True for _ in m.children())))))}
+    rows = {name for name, m in named if name and _is_row(name, m, depth)}
     if not rows:
         rows = {""}   # a single layer: the model itself is the only row
     names = {id(m): name for name, m in named}
 
-    # Step 2: the model's tensors on the pass's device (meta: shapes only, no copy of data).
-    try:
-        state = {n: (torch.empty_like(t, device="meta") if device.type == "meta" else t.to(device))
-                 for n, t in list(model.named_parameters()) + list(model.named_buffers())}
-    except NotImplementedError:
-        raise UserError("the model's weights are on the meta device and cannot run on "
-                        f"{device}; build it on that device") from None
     dtype = next((t.dtype for t in model.parameters() if t.is_floating_point()), torch.float32)
     x = torch.zeros((1, *input_shape), dtype=dtype, device=device)
 
@@ -527,13 +532,13 @@ def _run(model, *, source: str, input_shape: tuple[int, ...], device, depth) -> 
     root_macs = [0]
 
     def pre_hook(module, args):
-        tracer.stack.append([names.get(id(module), "?"), 0])
+        tracer.stack.append([names.get(id(module), "?"), 0, module])
 
     def hook(module, args, output):
-        name, macs = tracer.stack.pop()
+        name, macs, _ = tracer.stack.pop()
         count = getattr(module, "count_macs", None)
         if callable(count):
-            macs = int(count(tuple(output.shape)))
+            macs = int(count(tuple(output.shape[1:])))   # shape without the batch
         if tracer.stack:
             tracer.stack[-1][1] += macs
         else:
@@ -557,12 +562,15 @@ def _run(model, *, source: str, input_shape: tuple[int, ...], device, depth) -> 
     model.eval()
     try:
         with torch.no_grad(), tracer.mode:
-            output = functional_call(model, state, (x,))
+            output = model(x)
     except (RuntimeError, ValueError, IndexError) as exc:
-        where = tracer.stack[-1][0] if tracer.stack else ""
+        # Name the innermost running layer and its settings, then torch's first line.
+        name, _, module = tracer.stack[-1] if tracer.stack else ("", 0, model)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        settings = module.extra_repr()
         raise UserError(f"{source} cannot take input shape {_fmt(input_shape)}: layer "
-                        f"'{where or type(model).__name__}' failed: {first}") from None
+                        f"'{name or type(model).__name__}' ({type(module).__name__}"
+                        f"{'(' + settings + ')' if settings else ''}) failed: {first}") from None
     finally:
         for h in handles:
             h.remove()
@@ -581,6 +589,45 @@ def _run(model, *, source: str, input_shape: tuple[int, ...], device, depth) -> 
         total_macs=root_macs[0],
         output_shape=tuple(out_tensor.shape[1:]) if out_tensor is not None else (),
     )
+
+
+def _is_row(name: str, module, depth: int | None) -> bool:
+    """Leaves make rows; with a depth, the modules at that depth (and shallower leaves)."""
+    leaf = next(module.children(), None) is None
+    level = name.count(".") + 1
+    return leaf if depth is None else level == depth or (level < depth and leaf)
+
+
+def _same_device(tensor_device, device) -> bool:
+    return tensor_device.type == device.type and (
+        device.index is None or tensor_device.index == device.index)
+
+
+def _on_device(model, device):
+    """``model`` itself when its tensors are on ``device``; else a structural copy whose
+    parameters and buffers are stand-ins there (meta: no data is copied)."""
+    import copy
+
+    import torch
+    from torch import nn
+
+    tensors = list(model.parameters()) + list(model.buffers())
+    if all(_same_device(t.device, device) for t in tensors):
+        return model
+    if device.type != "meta" and any(t.device.type == "meta" for t in tensors):
+        raise UserError(f"the model's weights are on the meta device and cannot run on "
+                        f"{device}; build it on that device")
+
+    def moved(t):
+        if device.type == "meta":
+            return torch.empty(t.shape, dtype=t.dtype, device="meta")
+        return t.detach().to(device)
+
+    # deepcopy with a memo: each parameter and buffer is replaced, never copied itself.
+    memo = {id(p): nn.Parameter(moved(p), requires_grad=p.requires_grad)
+            for p in model.parameters()}
+    memo.update({id(b): moved(b) for b in model.buffers()})
+    return copy.deepcopy(model, memo)
 
 
 def _row(name, module, output, macs, params, trainable, buffers, tracer,

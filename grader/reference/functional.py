@@ -153,7 +153,10 @@ def vjp(fn: Callable, inputs: Sequence, dout, **kwargs) -> tuple[torch.Tensor | 
     Returns one gradient per input, on the input's device: ``None`` for a ``None`` input,
     zeros for an input the output does not depend on.
 
-    >>> dx, dw, db = vjp(conv2d, (x, w, b), dout, stride=2, padding=1)
+    >>> x, w, b = np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)), np.zeros(3)
+    >>> dx, dw, db = vjp(conv2d, (x, w, b), np.ones((1, 3, 3, 3)), stride=2, padding=1)
+    >>> tuple(dw.shape), float(db[0])
+    ((3, 2, 3, 3), 9.0)
     """
     # Step 1: every input becomes a fresh leaf tensor on the device of the first one.
     present = [a for a in inputs if a is not None]
@@ -242,7 +245,8 @@ def _flat_pad(pads: tuple[tuple[int, int], ...]) -> list[int]:
 
 
 def conv1d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1) -> torch.Tensor:
-    """1-D convolution: x (N, C, L), weight (C_out, C/groups, K), bias (C_out,) -> (N, C_out, L_out)."""
+    """1-D convolution: x (N, C, L), weight (C_out, C/groups, K), bias (C_out,) or None
+    -> (N, C_out, L_out). Arguments as for :func:`conv2d`, one value per axis."""
     return _conv("conv1d", 1, F.conv1d, x, weight, bias, stride, padding, dilation, groups)
 
 
@@ -255,13 +259,15 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1) -
     - ``groups``: C and C_out are split into this many independent groups
       (``groups = C`` with ``C_out = C`` is a depthwise convolution).
 
-    Returns (N, C_out, H_out, W_out), H_out = floor((H + pads - dilation (K_h - 1) - 1) / stride) + 1.
+    Returns (N, C_out, H_out, W_out) with
+    H_out = floor((H + top + bottom - dilation (K_h - 1) - 1) / stride) + 1.
     """
     return _conv("conv2d", 2, F.conv2d, x, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1) -> torch.Tensor:
-    """3-D convolution: x (N, C, D, H, W), weight (C_out, C/groups, K_d, K_h, K_w) -> (N, C_out, D_out, H_out, W_out)."""
+    """3-D convolution: x (N, C, D, H, W), weight (C_out, C/groups, K_d, K_h, K_w)
+    -> (N, C_out, D_out, H_out, W_out). Arguments as for :func:`conv2d`."""
     return _conv("conv3d", 3, F.conv3d, x, weight, bias, stride, padding, dilation, groups)
 
 
@@ -316,7 +322,9 @@ def _named_padding(layer, padding, kernel, stride, dilation):
                 f"give the padding as numbers instead"
             )
         return tuple(same_padding(k, dilation=dl) for k, dl in zip(kernel, dilation))
-    raise UserError(f"{layer}: padding must be a number, a tuple, 'same' or 'valid', got {padding!r}")
+    raise UserError(
+        f"{layer}: padding must be a number, a tuple, 'same' or 'valid', got {padding!r}"
+    )
 
 
 def _bias(layer, bias, C_out, dev):
@@ -566,13 +574,18 @@ def batch_norm(x, gamma, beta, *, running_mean=None, running_var=None, training=
     are new tensors (the arguments are never modified); updated in training, the given
     ones in evaluation, None when none were given. ``vjp`` differentiates ``out``.
 
-    >>> out, mean, var = batch_norm(x, gamma, beta, running_mean=m, running_var=v)
+    >>> x = np.array([[1.0], [3.0]])                     # N = 2, C = 1
+    >>> out, mean, var = batch_norm(x, [1.0], [0.0], running_mean=[0.0], running_var=[1.0])
+    >>> to_numpy(mean).tolist(), to_numpy(var).tolist()  # 0.9 * old + 0.1 * (2, 2)
+    ([0.2], [1.1])
     """
     layer = "batch_norm"
     # Step 1: x is (N, C, ...); per-channel vectors are (C,).
     x = as_tensor(x)
     if x.dim() < 2:
-        raise UserError(f"{layer} expects x of shape (N, C) or (N, C, ...), got shape {tuple(x.shape)}")
+        raise UserError(
+            f"{layer} expects x of shape (N, C) or (N, C, ...), got shape {tuple(x.shape)}"
+        )
     C = x.shape[1]
     gamma = _per_channel(layer, "gamma", gamma, C, x.device)
     beta = _per_channel(layer, "beta", beta, C, x.device)
@@ -584,7 +597,9 @@ def batch_norm(x, gamma, beta, *, running_mean=None, running_var=None, training=
     if (mean is None) != (var is None):
         raise UserError(f"{layer}: give both running_mean and running_var, or neither")
     if not training and mean is None:
-        raise UserError(f"{layer} in evaluation mode (training=False) needs running_mean and running_var")
+        raise UserError(
+            f"{layer} in evaluation mode (training=False) needs running_mean and running_var"
+        )
     # Step 2: training needs two values per channel to have a variance.
     values_per_channel = x.numel() // max(C, 1)
     if training and values_per_channel < 2:
@@ -615,15 +630,17 @@ def dropout(x, p: float, *, seed: int, training: bool = True) -> tuple[torch.Ten
     """Inverted dropout with a reproducible mask.
 
     - ``p``: probability of dropping an element, 0 <= p <= 1.
-    - ``seed``: the mask keeps element i where ``numpy.random.default_rng(seed).random(x.shape)[i] >= p``,
-      the same on every device and torch version.
+    - ``seed``: the mask keeps element i where
+      ``numpy.random.default_rng(seed).random(x.shape)[i] >= p``: the same mask on every
+      device and torch version.
     - ``training``: False returns x unchanged and a mask of ones.
 
     Returns ``(out, mask)``: mask holds 1.0 (kept) or 0.0 (dropped), and
     ``out = x * mask / (1 - p)`` (0 everywhere when p = 1), so the expected output is x.
     """
     x = as_tensor(x)
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p <= 1:
+    is_number = isinstance(p, (int, float, np.floating, np.integer)) and not isinstance(p, bool)
+    if not is_number or not 0 <= p <= 1:
         raise UserError(f"dropout: p must be a probability between 0 and 1, got {p!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise UserError(f"dropout: seed must be a non-negative integer, got {seed!r}")
@@ -654,8 +671,16 @@ def local_response_norm(x, size: int, *, alpha: float = 1e-4, beta: float = 0.75
             f"local_response_norm expects x of shape (N, C, H, ...), got shape {tuple(x.shape)}"
         )
     size = _ints("local_response_norm", "size", size, 1, minimum=1)[0]
+    C = x.shape[1]
     with deterministic():
-        return F.local_response_norm(x, size, alpha=float(alpha), beta=float(beta), k=float(k))
+        # Step 1: squares, zero-padded along channels: size//2 before, (size-1)//2 after.
+        # (Written out instead of F.local_response_norm, whose avg_pool3d backward is not
+        # deterministic on CUDA; the tests compare both.)
+        squares = F.pad(x.pow(2).movedim(1, -1), (size // 2, (size - 1) // 2)).movedim(-1, 1)
+        # Step 2: the window sum for every channel c: shifted slices of the padded squares.
+        window = sum(squares[:, shift:shift + C] for shift in range(size))
+        # Step 3: divide by (k + alpha / size * window sum) ** beta.
+        return x / (float(k) + float(alpha) / size * window).pow(float(beta))
 
 
 def flatten(x, start_dim: int = 1) -> torch.Tensor:
@@ -705,4 +730,5 @@ def _target(target, N, K, dev) -> torch.Tensor:
     if N and (int(t.min()) < 0 or int(t.max()) >= K):
         bad = int(t.min()) if int(t.min()) < 0 else int(t.max())
         raise UserError(f"cross_entropy: target class {bad} is out of range for {K} classes")
-    return F.one_hot(t, K).to(DTYPE)
+    # Step 3: one-hot rows by comparison (no scatter: deterministic on CUDA too).
+    return (t[:, None] == torch.arange(K, device=dev)).to(DTYPE)

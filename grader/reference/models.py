@@ -133,7 +133,8 @@ class ConnectionTableConv2d(nn.Module):
         return F.conv2d(x, self.full_weight(), self.bias)
 
     def count_macs(self, output_shape: tuple[int, ...]) -> int:
-        """Multiply-accumulates per sample: only connected kernels count."""
+        """Multiply-accumulates for one input of output shape (C, H, W): only the
+        connected kernels count (the zeros of the dense weight do not)."""
         spatial = math.prod(output_shape[1:])
         return spatial * len(self._out_index) * self.kernel_size**2
 

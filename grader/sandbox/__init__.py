@@ -24,6 +24,34 @@ __all__ = ["Sandbox", "SandboxLimits", "Rng", "LoadResult", "CallResult", "DEFAU
            "SandboxWarning", "capabilities"]
 
 
+_SELF_TEST = """
+import os, socket
+import numpy as np
+def double(x):
+    return np.asarray(x) * 2
+def fork():
+    os.fork()
+def connect():
+    socket.socket()
+"""
+
+
+def _self_test() -> list[tuple[str, bool, str]]:
+    """Start a real sandbox and check that it computes, and refuses a fork and a socket."""
+    import numpy as np
+
+    with Sandbox(_SELF_TEST, limits=SandboxLimits(call_timeout_s=10.0)) as sb:
+        load = sb.load()
+        if not load.ok:
+            return [("self-test: sandbox starts", False, load.message)]
+        res = sb.call("double", np.arange(3.0))
+        works = res.ok and np.array_equal(res.value, [0.0, 2.0, 4.0])
+        fork, sock = sb.call("fork"), sb.call("connect")
+    return [("self-test: numpy call round trip", works, res.message or "ok"),
+            ("self-test: fork refused", fork.verdict == "forbidden", fork.message),
+            ("self-test: socket refused", sock.verdict == "forbidden", sock.message)]
+
+
 def capabilities() -> dict:
     """Which protections the sandbox uses on this machine, for ``cnngrade doctor``.
 
@@ -37,7 +65,7 @@ def capabilities() -> dict:
     ns = bwrap_ok or unshare_ok
     ns_why = bwrap_why if not unshare_ok else ""
     rows = [
-        ("bubblewrap namespaces", bwrap_ok, "/usr/bin/bwrap works unprivileged here"
+        ("bubblewrap namespaces", bwrap_ok, "bwrap starts sandboxes here"
          if bwrap_ok else bwrap_why),
         ("unshare namespaces (fallback)", unshare_ok, "usable" if unshare_ok else unshare_why),
         ("no network", ns, "network namespace" if ns else ns_why),
@@ -65,8 +93,10 @@ def capabilities() -> dict:
          "PR_SET_PDEATHSIG" if sys.platform.startswith("linux") else "no prctl on this platform"),
         ("no new privileges", sys.platform.startswith("linux"),
          "PR_SET_NO_NEW_PRIVS" if sys.platform.startswith("linux") else "no prctl here"),
-        ("runs unprivileged", True, f"current user id {os.geteuid()}"
-         + (" (root: fine, namespaces drop capabilities)" if os.geteuid() == 0 else "")),
+        ("grader runs as a normal user", os.geteuid() != 0,
+         f"user id {os.geteuid()}" if os.geteuid() != 0 else
+         "running as root: namespaces drop capabilities, but prefer a normal user"),
     ]
+    rows += _self_test()
     return {"layer": layer,
             "protections": [{"name": n, "active": bool(a), "detail": d} for n, a, d in rows]}

@@ -51,13 +51,14 @@ _REQ_FD, _RESP_FD = _CONFIG["req_fd"], _CONFIG["resp_fd"]
 _WORKDIR = os.path.realpath(_CONFIG["workdir"])
 _SOURCE_PATH = os.path.join(_WORKDIR, _CONFIG["filename"])
 _FORBIDDEN = tuple(_CONFIG["forbidden"])
-_ALWAYS_FORBIDDEN = ("_posixsubprocess",)  # re-importing it would undo the patch below
+_ALWAYS_FORBIDDEN = ("_posixsubprocess", "posix")  # re-importing them would undo patches below
 _HIDDEN_READ = tuple(os.path.realpath(p) for p in _CONFIG["hidden_paths"])
 _READ_OK = tuple(os.path.realpath(p) for p in _CONFIG["site_dirs"])
+_OTHER_RUNS = _CONFIG["runs_prefix"]  # every run folder's name starts with this
 _MY_PID = os.getpid()
 
 # Bind what the wire code needs now: the student may monkeypatch numpy later.
-_asarray, _ascontiguousarray, _ndarray = numpy.asarray, numpy.ascontiguousarray, numpy.ndarray
+_asarray, _ndarray = numpy.asarray, numpy.ndarray
 _frombuffer, _default_rng, _dtype = numpy.frombuffer, numpy.random.default_rng, numpy.dtype
 _json_dumps, _json_loads, _pack, _unpack = json.dumps, json.loads, struct.pack, struct.unpack
 _os_read, _os_write, _realpath, _fspath = os.read, os.write, os.path.realpath, os.fspath
@@ -97,6 +98,8 @@ def _check_path(path, write, what):
         raise ForbiddenError(f"{what} outside the submission's own folder ({path!r})")
     if _inside(p, _HIDDEN_READ) and not _inside(p, _READ_OK):
         raise ForbiddenError(f"reading the grader's files ({path!r})")
+    if p.startswith(_OTHER_RUNS) and not _inside(p, (_WORKDIR,)):
+        raise ForbiddenError(f"reading another submission's folder ({path!r})")
     if p.startswith("/proc/"):
         head = p.split("/")[2]
         if head.isdigit() and int(head) != _MY_PID:
@@ -116,6 +119,12 @@ _PROCESS_EVENTS = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.
 _PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.symlink", "os.link",
                 "os.truncate", "os.chmod", "os.chown", "os.utime", "os.mkfifo", "os.mknod",
                 "shutil.rmtree", "shutil.move", "shutil.copyfile", "os.chflags", "os.lchflags"}
+
+# Where each event carries dir_fd arguments: a path relative to an open directory would
+# escape the path checks, so any dir_fd is refused.
+_DIR_FD_ARGS = {"os.remove": (1,), "os.rmdir": (1,), "os.mkdir": (2,), "os.rename": (2, 3),
+                "os.link": (2, 3), "os.symlink": (2,), "os.chmod": (2,), "os.chown": (3,),
+                "os.utime": (3,), "os.mkfifo": (2,), "os.mknod": (3,)}
 
 
 def _audit(event, args):
@@ -140,6 +149,8 @@ def _audit(event, args):
     elif event.startswith("ctypes."):
         raise ForbiddenError(f"calling C code through ctypes ({event})")
     elif event in _PATH_EVENTS:
+        if any(args[i] is not None for i in _DIR_FD_ARGS.get(event, ()) if i < len(args)):
+            raise ForbiddenError(f"changing files relative to a directory descriptor ({event})")
         for p in args[:2]:
             if isinstance(p, (str, bytes, os.PathLike)):
                 _check_path(p, True, "changing files")
@@ -159,7 +170,7 @@ class _ImportBlocker:
 # Modules that the grader's own reference or forbidden packages may already have put in
 # sys.modules (none should be, but never hand a cached module out).
 for _m in list(sys.modules):
-    if _forbidden_module(_m):
+    if any(_m == f or _m.startswith(f + ".") for f in _FORBIDDEN):
         del sys.modules[_m]
 
 
@@ -175,6 +186,19 @@ import _posixsubprocess  # noqa: E402
 
 _posixsubprocess.fork_exec = subprocess._fork_exec = _no_fork_exec
 del subprocess, _posixsubprocess
+
+# The "open" audit event does not carry dir_fd, so os.open refuses it itself (posix.open is
+# the same function; re-importing posix to get the original back is refused above).
+_os_open = os.open
+
+
+def _open_no_dir_fd(path, flags, mode=0o777, *, dir_fd=None):
+    if dir_fd is not None:
+        raise ForbiddenError("opening files relative to a directory descriptor (os.open)")
+    return _os_open(path, flags, mode)
+
+
+os.open = sys.modules["posix"].open = _open_no_dir_fd
 sys.meta_path.insert(0, _ImportBlocker)
 sys.addaudithook(_audit)
 
@@ -242,7 +266,7 @@ def _as_real_array(value):
         raise _BadReturn(f"{_describe(value)} that is not array-like ({type(exc).__name__})")
     if type(arr) is not _ndarray or arr.dtype.kind not in _REAL_KINDS or arr.dtype.fields:
         raise _BadReturn(f"{_describe(value)}, not an array of real numbers")
-    return _ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
+    return _asarray(arr, dtype=arr.dtype.newbyteorder("="), order="C")  # keeps 0-d shapes
 
 
 def _encode_return(value, buffers):

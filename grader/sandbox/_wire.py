@@ -44,7 +44,7 @@ def _encode_arg(value: Any, buffers: list) -> dict:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf" or value.dtype.fields:
             raise TypeError(f"cannot send an array of dtype {value.dtype} to the sandbox")
-        arr = np.ascontiguousarray(value)
+        arr = np.asarray(value, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
         buffers.append(arr.tobytes())
         return {"t": "a", "d": arr.dtype.str, "s": list(arr.shape)}
     if value is None:

@@ -39,6 +39,7 @@ DEFAULT_FORBIDDEN = ("torch", "torchvision", "tensorflow", "jax", "jaxlib", "sci
 _CHILD_SOURCE = (Path(__file__).with_name("_child.py")).read_text(encoding="utf-8")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _FILENAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+_RUN_PREFIX = "cnngrade-run-"
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 _CALL_VERDICTS = {"ok", "exception", "timeout", "memory_limit", "crashed", "forbidden",
@@ -358,7 +359,7 @@ class Sandbox:
             return LoadResult("timeout", self._budget_message("import"))
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
-        self._workdir = tempfile.mkdtemp(prefix="cnngrade-run-")
+        self._workdir = os.path.realpath(tempfile.mkdtemp(prefix=_RUN_PREFIX))
         with open(os.path.join(self._workdir, self.filename), "w", encoding="utf-8") as fh:
             fh.write(self.code)
         inside = _isolation.SANDBOX_ROOT if self.layer == "bwrap" else self._workdir
@@ -370,6 +371,7 @@ class Sandbox:
             "rlimits": self.limits.rlimits(), "site_dirs": list(_isolation.site_dirs()),
             "req_fd": req_r, "resp_fd": resp_w, "workdir": inside, "filename": self.filename,
             "forbidden": list(self.forbidden), "hidden_paths": _isolation.project_paths(),
+            "runs_prefix": os.path.join(os.path.realpath(tempfile.gettempdir()), _RUN_PREFIX),
         }
         argv = _isolation.child_argv(self.layer, workdir=self._workdir,
                                      forbidden=self.forbidden, tmp_bytes=self.limits.tmp_bytes,

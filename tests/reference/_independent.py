@@ -199,7 +199,8 @@ def batch_norm_train(x, gamma, beta, eps):
 
 
 def batch_norm_train_backward(dout, gamma, eps, cache):
-    """The closed form dx = gamma / (m sqrt(var + eps)) (m dout - sum dout - x_hat sum(dout x_hat))."""
+    """The closed form, m values per channel:
+    dx = gamma / (m sqrt(var + eps)) * (m dout - sum(dout) - x_hat sum(dout x_hat))."""
     x_hat, var, axes, shape = cache
     m = dout.size // dout.shape[1]
     sum_d = dout.sum(axis=axes, keepdims=True)
@@ -209,7 +210,8 @@ def batch_norm_train_backward(dout, gamma, eps, cache):
 
 
 def local_response_norm(x, size, alpha, beta, k):
-    """b_c = a_c / (k + alpha/size * sum of a^2 over channels c - size//2 .. c + (size-1)//2)^beta."""
+    """b_c = a_c / (k + alpha/size * sum of a^2 over channels c - size//2 .. c + (size-1)//2)
+    ** beta, channel by channel."""
     C = x.shape[1]
     out = np.empty_like(x)
     for c in range(C):

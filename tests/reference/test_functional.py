@@ -8,6 +8,7 @@ groups. The same comparisons run on CUDA when a GPU is present (marked ``gpu``).
 
 from __future__ import annotations
 
+import doctest
 import re
 
 import numpy as np
@@ -18,7 +19,9 @@ from hypothesis import strategies as st
 
 import _independent as ind
 from grader.errors import UserError
+from grader.reference import device as engine_device
 from grader.reference import functional as F
+from grader.reference import shapes
 
 # float64 sums of a few hundred terms agree far below this; finite differences do not.
 TOL = dict(rtol=1e-10, atol=1e-10)
@@ -532,6 +535,15 @@ def test_local_response_norm_loops(device, size, C):
     np.testing.assert_allclose(dx, edx, **FD_TOL)
 
 
+def test_local_response_norm_agrees_with_torchs_own():
+    """The written-out LRN equals torch.nn.functional.local_response_norm (same convention)."""
+    x = torch.randn(2, 7, 3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    for size in (1, 2, 5):
+        expected = torch.nn.functional.local_response_norm(x, size, alpha=0.2, beta=0.6, k=1.5)
+        got = F.local_response_norm(x, size, alpha=0.2, beta=0.6, k=1.5)
+        np.testing.assert_allclose(F.to_numpy(got), F.to_numpy(expected), **TOL)
+
+
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("start_dim, shape", [(1, (2, 12)), (2, (2, 3, 4)), (0, (24,))])
 def test_flatten(device, start_dim, shape):
@@ -668,3 +680,10 @@ def test_bad_input_raises_user_error_with_exact_message(call, message):
     """Each mistake raises UserError with exactly this one-sentence message."""
     with pytest.raises(UserError, match=f"^{re.escape(message)}$"):
         call()
+
+
+@pytest.mark.parametrize("module", [F, shapes, engine_device], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module):
+    """The examples in the docstrings are true (the course's 19, 25, 37, 43 among them)."""
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

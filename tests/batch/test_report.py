@@ -1,0 +1,38 @@
+"""The class report: self-contained HTML with every section, hostile strings escaped."""
+
+from grader.batch.stats import ClassStats
+from grader.render.report import render_report
+from grader.results import SubmissionResult
+from grader.results import TestResult as GroupResult
+
+
+def _stats() -> ClassStats:
+    stats = ClassStats()
+    groups = lambda ok: [GroupResult("shape", 2.0 if ok else 0.0, 2.0, "passed" if ok else "failed",
+                                     "ok" if ok else "Failed: wrong shape")]
+    stats.add(SubmissionResult("ada", "conv2d-forward", 2.0, 2.0, "passed", groups(True), duration_s=1.0))
+    stats.add(SubmissionResult("ben", "conv2d-forward", 0.0, 2.0, "failed", groups(False),
+                               misconceptions=["flipped_kernel"], duration_s=4.0))
+    stats.add(SubmissionResult("<script>alert(1)</script>", "conv2d-forward", 0.0, 2.0, "error", [],
+                               "conv2d-forward: 0/2 points.\ntimed out after 10 s", verdict="timeout", duration_s=10.0))
+    return stats
+
+
+def test_statistics_of_a_small_class():
+    stats = _stats()
+    assert stats.histogram() == [2, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert stats.groups["shape"].passed == 1 and stats.groups["shape"].graded == 2
+    assert stats.top_misconceptions() == [("flipped_kernel", 1)]
+    assert [(i.verdict, i.message) for i in stats.incidents] == [("timeout", "timed out after 10 s")]
+    assert [name for name, _ in stats.slowest()] == ["<script>alert(1)</script>", "ben", "ada"]
+
+
+def test_report_is_self_contained_and_escapes_submission_names():
+    html = render_report(_stats(), title="conv2d-forward", similarity=[])
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
+    for section in ("Score distribution", "Pass rate per property group", "Most frequent misconceptions",
+                    "Timeouts, crashes and refusals", "Slowest submissions", "Similar submissions"):
+        assert section in html
+    assert "flipped_kernel" in html and "timed out after 10 s" in html

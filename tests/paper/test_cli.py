@@ -1,0 +1,95 @@
+"""The CLI verbs of the generators: list, new exercise, grade-answers, practice."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from click.testing import CliRunner
+
+from cli import main
+from grader.paper import make_variants
+
+
+def _roster(tmp_path, n=5):
+    path = tmp_path / "roster.csv"
+    path.write_text("submission,name\n" + "".join(f"s{i},Student {i}\n" for i in range(n)))
+    return path
+
+
+def test_list_shows_code_and_paper_exercises():
+    out = CliRunner().invoke(main, ["list"])
+    assert out.exit_code == 0
+    assert "conv-output-shape" in out.output and "paper" in out.output
+
+
+def test_new_exercise_writes_sheet_key_and_template(tmp_path):
+    roster = _roster(tmp_path)
+    res = CliRunner().invoke(main, ["new", "exercise", "pooling-by-hand", "--roster", str(roster),
+                                    "--seed", "7", "--format", "json", "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    key = json.loads((tmp_path / "o" / "pooling-by-hand-key.json").read_text())
+    sheet = json.loads((tmp_path / "o" / "pooling-by-hand-sheet.json").read_text())
+    assert [v["student"] for v in key["variants"]] == [f"s{i}" for i in range(5)]
+    assert "answer" in key["variants"][0]["parts"][0] and "solution" in key["variants"][0]
+    assert "answer" not in sheet["variants"][0]["parts"][0] and "solution" not in sheet["variants"][0]
+    header = next(csv.reader((tmp_path / "o" / "pooling-by-hand-answers-template.csv").open()))
+    assert header[0] == "submission" and len(header) > 1
+
+
+def test_new_exercise_pdf_without_tex_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no TeX engine reachable
+    res = CliRunner().invoke(main, ["new", "exercise", "param-count", "--format", "pdf", "-o", str(tmp_path)])
+    assert res.exit_code == 2 and "TeX engine" in res.output
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_unknown_exercise_exits_2():
+    res = CliRunner().invoke(main, ["new", "exercise", "no-such-thing"])
+    assert res.exit_code == 2 and "unknown exercise" in res.output
+
+
+def test_grade_answers_gives_partial_credit_and_writes_gradebook(tmp_path):
+    roster = _roster(tmp_path, 3)
+    variants = make_variants("conv-output-shape", seed=5, students=["s0", "s1", "s2"])
+    rows = []
+    for i, v in enumerate(variants):
+        cells = v.cells()
+        # s0 all right, s1 first number wrong, s2 absent from the answers file
+        if i == 2:
+            continue
+        rows.append({"submission": v.student, **{c: str(e + (1 if i == 1 and j == 0 else 0))
+                                                 for j, (c, e, _, _) in enumerate(cells)}})
+    cols = sorted({k for r in rows for k in r} - {"submission"})
+    answers = tmp_path / "answers.csv"
+    with answers.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, ["submission", *cols])
+        w.writeheader()
+        w.writerows(rows)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["grade-answers", "--exercise", "conv-output-shape", "--roster", str(roster),
+                                    "--answers", str(answers), "--seed", "5", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    grades = {g["submission"]: g for g in json.loads((out / "grades.json").read_text())}
+    assert grades["s0"]["status"] == "passed" and grades["s0"]["score"] == grades["s0"]["max_score"]
+    first = variants[1].parts[0]
+    assert grades["s1"]["score"] == grades["s1"]["max_score"] - first.points / len(first.cells())
+    assert grades["s1"]["status"] == "failed" and "expected" in grades["s1"]["tests"][0]["output"]
+    assert grades["s2"]["score"] == 0
+    assert (out / "grades.csv").exists() and (out / "s1" / "feedback.md").exists()
+
+
+def test_practice_reads_answers_from_stdin_and_shows_the_solution():
+    ex_params = make_variants("convolution-by-hand", seed=1, students=["practice"], difficulty="easy")
+    assert ex_params  # same generator the drill uses
+    from exercises import get_exercise
+
+    v = get_exercise("convolution-by-hand").variant(seed=1, student="practice", difficulty="easy")
+    typed = "\n".join(str(int(e)) for _, e, _, _ in v.cells()) + "\n"
+    res = CliRunner().invoke(main, ["practice", "convolution-by-hand", "--difficulty", "easy", "--seed", "1"],
+                             input=typed)
+    assert res.exit_code == 0, res.output
+    assert "Score: 1/1" in res.output and "Worked solution" in res.output
+    wrong = CliRunner().invoke(main, ["practice", "convolution-by-hand", "--difficulty", "easy", "--seed", "1"],
+                               input="x\n0\n0\n0\n0\n")
+    assert "is not a number" in wrong.output and "Score: 0/1" in wrong.output
