@@ -82,6 +82,24 @@ def _shape_text(shape) -> str:
     return " \\times ".join(str(v) for v in shape)
 
 
+def _layer_math(layer: dict, inp: tuple, shape: tuple, n: int) -> str:
+    """The size rule and the parameter count of one layer, with its numbers."""
+    t = layer["type"]
+    if t == "fc":
+        d_in = 1
+        for v in inp:
+            d_in *= int(v)
+        dims = " \\cdot ".join(str(v) for v in inp)
+        return f"D_{{in}} = {dims} = {d_in},\\quad N = {d_in} \\cdot {shape[0]} + {shape[0]} = {n}"
+    k, s = layer["kernel"], layer.get("stride", layer["kernel"])
+    pad = layer.get("padding", 0)
+    size = (f"H_{{out}} = \\left\\lfloor \\frac{{{inp[1]} + 2 \\cdot {pad} - {k}}}{{{s}}} "
+            f"\\right\\rfloor + 1 = {shape[1]}")
+    if t == "conv":
+        return size + f",\\quad N = {k} \\cdot {k} \\cdot {inp[0]} \\cdot {shape[0]} + {shape[0]} = {n}"
+    return size + ",\\quad N = 0"
+
+
 def _build(p: dict) -> Body:
     return _build_named(p) if p["type"] == "named" else _build_stack(p)
 
@@ -95,7 +113,9 @@ def _build_stack(p: dict) -> Body:
                  f"order: {listing}. Convolutions have a bias; the fully connected layer flattens "
                  f"its input. Sizes are rounded down.",)
     parts, steps, key = [], [Step("Each convolution or pooling changes the size by", formulas.conv_output())], 0
+    prev = tuple(p["input"])
     for i, (layer, shape, n) in enumerate(zip(p["layers"], shapes, params)):
+        inp, prev = prev, tuple(shape)
         if layer["type"] == "relu":
             continue  # ReLU keeps the shape: not asked
         letter = chr(ord("a") + key)
@@ -103,11 +123,8 @@ def _build_stack(p: dict) -> Body:
         answer = tuple(int(v) for v in shape) if len(shape) > 1 else int(shape[0])
         what = "$C \\times H \\times W$ (three numbers)" if len(shape) > 1 else "(one number)"
         parts.append(Part(letter, f"Shape after layer {i + 1} ({_describe(layer)}): {what}.", answer))
-        steps.append(Step(f"Layer {i + 1}, {_describe(layer)}: output ${_shape_text(shape)}$, "
-                          f"${n}$ parameters" + (" (weights $K \\cdot K \\cdot C_{in} \\cdot C_{out}$ "
-                                                  "plus one bias per filter)" if layer["type"] == "conv" else
-                                                  " (one weight per input and output, plus biases)"
-                                                  if layer["type"] == "fc" else "") + "."))
+        steps.append(Step(f"Layer {i + 1}, {_describe(layer)}: output ${_shape_text(shape)}$, ${n}$ parameters.",
+                          _layer_math(layer, inp, shape, n)))
     total = int(sum(params))
     letter = chr(ord("a") + key)
     parts.append(Part(letter, "Total number of learnable parameters.", total, points=2.0))

@@ -18,14 +18,14 @@ __all__ = ["EXERCISE", "TOLERANCE"]
 #: Answers are asked to two decimals.
 TOLERANCE = 0.01
 
-# Deviation patterns of 4 values around the mean whose standard deviation is an integer.
-_NICE = ((-1, -1, 1, 1), (-2, -2, 2, 2), (-3, -3, 3, 3), (-1, 1, -1, 1), (-2, 2, 2, -2))
+# Four values a apart around the mean in any order: the standard deviation is exactly a.
+_SIGNS = ((-1, -1, 1, 1), (-1, 1, -1, 1), (-1, 1, 1, -1), (1, -1, -1, 1), (1, -1, 1, -1), (1, 1, -1, -1))
 
 
 def _channel(rng: random.Random, difficulty: str) -> list[int]:
     if difficulty == "easy":
-        mean = rng.randint(1, 6)
-        return [mean + d for d in rng.choice(_NICE)]
+        mean, a = rng.randint(1, 9), rng.randint(1, 3)
+        return [mean + a * sign for sign in rng.choice(_SIGNS)]
     while True:
         values = [rng.randint(0, 9) for _ in range(4)]
         if len(set(values)) > 1:  # a constant channel has zero variance
@@ -36,8 +36,10 @@ def _draw(rng: random.Random, difficulty: str) -> dict:
     channels = 2 if difficulty == "hard" else 1
     cols = [_channel(rng, difficulty) for _ in range(channels)]
     return {"x": [[c[i] for c in cols] for i in range(4)],
-            "gamma": [rng.choice((1, 2, 3)) if difficulty != "easy" else 1 for _ in range(channels)],
-            "beta": [rng.randint(-2, 2) if difficulty != "easy" else 0 for _ in range(channels)]}
+            "gamma": [rng.choice((1, 2, 3)) if difficulty != "easy" else rng.choice((1, 2))
+                      for _ in range(channels)],
+            "beta": [rng.randint(-2, 2) if difficulty != "easy" else rng.randint(-1, 1)
+                     for _ in range(channels)]}
 
 
 def _build(p: dict) -> Body:

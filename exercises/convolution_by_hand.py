@@ -93,11 +93,12 @@ def _build(p: dict) -> Body:
             for c in range(C):
                 steps.append(Step("", grid=Grid.of("\\tilde{W}" + (f"_{{{c + 1}}}" if C > 1 else ""),
                                                    kernel[c])))
-        steps.append(Step("First output value:",
-                          f"Y_{{0,0}} = {_term(x, kernel, 0, 0, s, pad)} + ({bias}) = {fmt_number(Y[0][0])}"))
+        plus_b = f" + ({bias})" if bias else ""
+        steps.append(Step("First output value" + (" (the padding contributes zeros)" if pad else "") + ":",
+                          f"Y_{{0,0}} = {_term(x, kernel, 0, 0, s, pad)}{plus_b} = {fmt_number(Y[0][0])}"))
         if out > 1:
             steps.append(Step("Next along the row:",
-                              f"Y_{{0,1}} = {_term(x, kernel, 0, 1, s, pad)} + ({bias}) = {fmt_number(Y[0][1])}"))
+                              f"Y_{{0,1}} = {_term(x, kernel, 0, 1, s, pad)}{plus_b} = {fmt_number(Y[0][1])}"))
         steps.append(Step("All outputs:", grid=Grid.of("Y", Y)))
     return Body(tuple(statement), tuple(parts), tuple(steps))
 

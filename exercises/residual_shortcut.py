@@ -19,15 +19,15 @@ __all__ = ["EXERCISE"]
 
 
 def _draw(rng: random.Random, difficulty: str) -> dict:
-    C = rng.choice((16, 32, 64, 128, 256))
-    size = rng.choice((8, 14, 16, 28, 32, 56))
+    C = rng.choice((16, 24, 32, 48, 64, 96, 128, 192, 256, 512))
+    size = rng.choice((7, 8, 12, 14, 16, 24, 28, 32, 48, 56, 64, 112))
     if difficulty == "easy":
         stride, out = rng.choice(((1, C), (2, 2 * C)))
     else:
         stride = rng.choice((1, 2))
         out = rng.choice((C, 2 * C, C // 2 if C > 16 else C))
     return {"channels": C, "size": size, "stride": stride, "filters": out,
-            "bias": difficulty == "hard" and rng.random() < 0.5}
+            "bias": rng.random() < 0.5}
 
 
 def _conv(filters, kernel, stride, padding, bias):

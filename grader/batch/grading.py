@@ -145,7 +145,8 @@ def grade_class(
     cache = ResultCache(cache_path)
     keys: list[CacheKey] = []
     graded = GradedClass(cache_path, keys)
-    version = str(getattr(spec, "version", "0"))
+    # A quick pass with fewer examples must never be reused by a full run: part of the version.
+    version = str(getattr(spec, "version", "0")) + (f"+examples={max_examples}" if max_examples else "")
 
     def tasks():
         for submission in found.submissions:

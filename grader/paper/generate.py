@@ -134,9 +134,10 @@ def write_exercise_set(exercise: str | PaperExercise, *, out_dir: str | os.PathL
             raise UserError("--format pdf needs a TeX engine (tectonic, pdflatex, xelatex or "
                             "lualatex) and none is installed; use --format tex and compile it "
                             "elsewhere, or --format html and print it")
+    if roster is not None and count is not None:
+        raise UserError("give either --count or --roster, not both")
     students = read_roster_ids(roster) if roster is not None else None
-    variants = make_variants(ex, seed=seed, count=count if roster is None else None,
-                             students=students, difficulty=difficulty)
+    variants = make_variants(ex, seed=seed, count=count, students=students, difficulty=difficulty)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UserError(f"the output folder {out} is a file")

@@ -241,9 +241,10 @@ class PaperExercise:
                        params=params, title=self.title, statement=tuple(body.statement),
                        parts=tuple(body.parts), solution=tuple(body.solution), attempt=attempt)
 
-    def variants(self, students: Sequence[str | None], *, seed: int = 0,
-                 difficulty: str = "medium", max_attempts: int = 200) -> list[Variant]:
-        """One variant per student, in order, re-drawing deterministically on duplicates."""
+    def draw_roster(self, students: Sequence[str | None], *, seed: int = 0,
+                    difficulty: str = "medium", max_attempts: int = 200) -> list[tuple[int, dict]]:
+        """(attempt, params) per student, in order: re-draws (attempt 1, 2...) until the
+        parameters differ from every earlier student's. Cheap: nothing is built."""
         self.check_difficulty(difficulty)
         seen: set[str] = set()
         out = []
@@ -259,9 +260,17 @@ class PaperExercise:
                     f"{self.name} at difficulty {difficulty} has too few distinct variants for "
                     f"{len(students)} students; choose a higher difficulty or fewer students")
             seen.add(ident)
-            out.append(self.from_params(params, seed=seed, student=student,
-                                        difficulty=difficulty, attempt=attempt))
+            out.append((attempt, params))
         return out
+
+    def variants(self, students: Sequence[str | None], *, seed: int = 0,
+                 difficulty: str = "medium", max_attempts: int = 200) -> list[Variant]:
+        """One variant per student, in order, re-drawing deterministically on duplicates."""
+        drawn = self.draw_roster(students, seed=seed, difficulty=difficulty,
+                                 max_attempts=max_attempts)
+        return [self.from_params(params, seed=seed, student=student, difficulty=difficulty,
+                                 attempt=attempt)
+                for student, (attempt, params) in zip(students, drawn)]
 
     def __repr__(self) -> str:
         return f"PaperExercise({self.name!r})"

@@ -15,7 +15,9 @@ Conventions (also in :data:`CONVENTIONS` and in the JSON output):
 - **MACs** are multiply-accumulates for one input (batch 1) of convolutions and dense
   layers only: ``H_out * W_out * C_out * (C_in / groups) * K_h * K_w`` for a convolution,
   ``in * out`` for a dense layer. Biases, batch norm, activations, pooling and additions
-  count 0 (the convention of torchvision's published "GFLOPS" figures).
+  count 0 (the convention of torchvision's published "GFLOPS" figures). A module may
+  define ``count_macs(output_shape)`` (shape without the batch) to count itself, as
+  LeNet-5's C3 does to leave out its table's missing connections.
 - **Receptive field and jump** per axis (height, width), by the recurrence
   ``r_out = r_in + (d (k - 1)) j_in``, ``j_out = j_in s`` through convolutions and pools;
   a pointwise op, addition or concatenation takes the union of its inputs' fields (so a
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -123,12 +124,20 @@ def analyze(model_or_spec, *, input_shape: tuple[int, ...] | None = None, device
     >>> a.total_params, a.layers[-1].output_shape
     (11689512, (1000,))
     """
-    import torch
+    from pathlib import Path
 
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
         raise UserError(f"depth must be a positive integer, got {depth!r}")
     if input_shape is not None:
         input_shape = _checked_shape(input_shape)
+    if isinstance(model_or_spec, (str, Path)) and \
+            Path(model_or_spec).suffix.lower() in (".yaml", ".yml", ".json"):
+        # A spec file is read and checked before torch is imported: its mistakes show at once.
+        from grader.reference.spec import load_spec
+        model_or_spec = load_spec(model_or_spec, input_shape=input_shape)
+
+    import torch
+
     run_device = torch.device("meta")
     if device is not None:
         from grader.reference.device import resolve_device
@@ -166,10 +175,10 @@ def _resolve(target, input_shape, run_device):
     if isinstance(target, (str, Path)):
         text = str(target)
         path = Path(text)
-        if text.strip().lower().replace("-", "_") in {n.replace("-", "_") for n in
-                                                      models.MODEL_NAMES} and not path.is_file():
-            model = models.build_model(text, device=build_on)
-            return model, text, input_shape or model.default_input_shape
+        name = models.canonical_model_name(text) if isinstance(target, str) else None
+        if name is not None:   # a model name wins over a file of the same name
+            model = models.build_model(name, device=build_on)
+            return model, name, input_shape or model.default_input_shape
         if path.suffix.lower() in (".yaml", ".yml", ".json") or path.is_file():
             target = spec.load_spec(path, input_shape=input_shape)
         else:
@@ -233,8 +242,8 @@ class _Field:
 
     @staticmethod
     def from_bounds(lo, hi, jump, *, flat=False) -> _Field:
-        size = tuple(h - l + 1 for l, h in zip(lo, hi))
-        start = tuple((l + h) / 2 for l, h in zip(lo, hi))
+        size = tuple(high - low + 1 for low, high in zip(lo, hi))
+        start = tuple((low + high) / 2 for low, high in zip(lo, hi))
         return _Field(size, tuple(jump), start, flat)
 
     @staticmethod
@@ -642,7 +651,7 @@ def _row(name, module, output, macs, params, trainable, buffers, tracer,
         if field_.flat or tensor.dim() != 4:
             flat = field_ if field_.flat else field_.flattened(tuple(tensor.shape[2:]))
             lo, hi = flat._bounds()
-            rf = tuple(_num(min(h, n - 1) - max(l, 0) + 1) for l, h, n in
+            rf = tuple(_num(min(high, n - 1) - max(low, 0) + 1) for low, high, n in
                        zip(lo, hi, input_shape[1:]))
         else:
             rf = tuple(_num(v) for v in field_.size)

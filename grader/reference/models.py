@@ -4,15 +4,16 @@
 ``default_input_shape`` (C, H, W), the input its paper uses. Parameter counts equal
 torchvision's for the architectures torchvision has (asserted in the tests).
 
-| name | follows |
-|---|---|
-| ``lenet5`` | LeCun et al. 1998: scaled tanh, trainable subsampling, the C3 connection table, fixed RBF output; 60,000 trainable parameters |
-| ``lenet5-d2l`` | d2l.ai's modern LeNet: sigmoid, average pooling, dense layers (28x28 input) |
-| ``alexnet`` | torchvision's single-tower AlexNet (Krizhevsky 2014 "one weird trick" widths) |
-| ``alexnet-d2l`` | d2l.ai's AlexNet for 1x224x224 Fashion-MNIST, 10 classes |
-| ``vgg11`` ... ``vgg19``, ``*_bn`` | Simonyan & Zisserman 2015 configurations A, B, D, E; ``_bn`` adds batch norm |
-| ``googlenet`` | Szegedy et al. 2015, Table 1 (with LRN, without the auxiliary classifiers) |
-| ``resnet18`` ... ``resnet152`` | He et al. 2016, Table 1, stride on the 3x3 convolution (torchvision's v1.5) |
+- ``lenet5``: LeCun et al. 1998: scaled tanh, trainable subsampling, the C3 connection
+  table, fixed RBF output; 60,000 trainable parameters.
+- ``lenet5-d2l``: d2l.ai's modern LeNet: sigmoid, average pooling, dense layers (28x28).
+- ``alexnet``: torchvision's single-tower AlexNet (Krizhevsky 2014 "one weird trick").
+- ``alexnet-d2l``: d2l.ai's AlexNet for 1x224x224 Fashion-MNIST, 10 classes.
+- ``vgg11`` ... ``vgg19``, ``*_bn``: Simonyan & Zisserman 2015 configurations A, B, D, E;
+  ``_bn`` adds batch norm.
+- ``googlenet``: Szegedy et al. 2015, Table 1 (with LRN, without the auxiliary classifiers).
+- ``resnet18`` ... ``resnet152``: He et al. 2016, Table 1, stride on the 3x3 convolution
+  (torchvision's "v1.5").
 
 Build big models on the ``meta`` device when only their shape matters:
 ``build_model("resnet152", device="meta")`` allocates no weights.
@@ -36,6 +37,7 @@ from grader.reference.blocks import BasicBlock, Bottleneck, Inception, VGGBlock
 __all__ = [
     "MODEL_NAMES",
     "build_model",
+    "canonical_model_name",
     "LeNet5",
     "ScaledTanh",
     "Subsampling",
@@ -417,10 +419,19 @@ MODEL_NAMES: tuple[str, ...] = tuple(_BUILDERS)
 """Every name :func:`build_model` knows."""
 
 
+def canonical_model_name(name) -> str | None:
+    """The catalogue's spelling of ``name`` (case, ``-`` and ``_`` ignored), or ``None``."""
+    def fold(text: str) -> str:
+        return text.strip().lower().replace("-", "_")
+
+    return next((known for known in MODEL_NAMES if fold(known) == fold(str(name))), None)
+
+
 def build_model(name: str, *, device: str | torch.device | None = None, **kwargs) -> nn.Module:
     """A fresh, randomly initialised model by name.
 
-    - ``name``: one of :data:`MODEL_NAMES` (case-insensitive; ``vgg16-bn`` = ``vgg16_bn``).
+    - ``name``: one of :data:`MODEL_NAMES` (case, ``-`` and ``_`` do not matter:
+      ``VGG16-BN`` = ``vgg16_bn``, ``lenet5_d2l`` = ``lenet5-d2l``).
     - ``device``: where parameters live; ``"meta"`` allocates nothing (for shape analysis).
     - ``kwargs``: passed to the architecture, e.g. ``num_classes=10``.
 
@@ -429,10 +440,9 @@ def build_model(name: str, *, device: str | torch.device | None = None, **kwargs
     >>> sum(p.numel() for p in build_model("resnet18", device="meta").parameters())
     11689512
     """
-    key = str(name).strip().lower()
-    if key not in _BUILDERS and key.replace("-", "_") in _BUILDERS:
-        key = key.replace("-", "_")
-    if key not in _BUILDERS:
+    key = canonical_model_name(name)
+    if key is None:
+        key = str(name).strip().lower()
         close = difflib.get_close_matches(key, MODEL_NAMES, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise UserError(f"unknown model {name!r}{hint}; known models: {', '.join(MODEL_NAMES)}")

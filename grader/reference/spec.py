@@ -14,15 +14,15 @@ The same document may be a bare list whose first item is ``{type: input, shape: 
 100]}``. Layer types and their options (defaults after ``=``; a size is an int or a
 ``[height, width]`` pair):
 
-| type | options |
-|---|---|
-| ``conv`` | ``filters``, ``kernel``, ``stride=1``, ``padding=0`` (size, ``same`` or ``valid``), ``dilation=1``, ``groups=1``, ``bias=true`` |
-| ``maxpool``, ``avgpool`` | ``kernel``, ``stride=kernel``, ``padding=0``, ``ceil_mode=false`` |
-| ``fc`` | ``outputs``, ``bias=true`` |
-| ``dropout`` | ``p=0.5`` |
-| ``lrn`` | ``size``, ``alpha=1e-4``, ``beta=0.75``, ``k=1.0`` |
-| ``batchnorm`` | ``eps=1e-5``, ``momentum=0.1`` |
-| ``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``flatten``, ``globalavgpool``, ``globalmaxpool`` | none |
+- ``conv``: ``filters``, ``kernel``, ``stride=1``, ``padding=0`` (a size, ``same`` or
+  ``valid``), ``dilation=1``, ``groups=1``, ``bias=true``
+- ``maxpool``, ``avgpool``: ``kernel``, ``stride=kernel``, ``padding=0``, ``ceil_mode=false``
+- ``fc``: ``outputs``, ``bias=true``
+- ``dropout``: ``p=0.5``
+- ``lrn``: ``size``, ``alpha=1e-4``, ``beta=0.75``, ``k=1.0``
+- ``batchnorm``: ``eps=1e-5``, ``momentum=0.1``
+- ``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``flatten``, ``globalavgpool``,
+  ``globalmaxpool``: none
 
 Loading validates everything, shapes included (plain integer arithmetic from
 :mod:`grader.reference.shapes`, no torch), and raises :class:`grader.errors.UserError` with one
@@ -177,7 +177,8 @@ def load_spec(source, *, input_shape: tuple[int, ...] | None = None,
 
     Raises ``UserError`` naming the file and the layer for anything malformed.
 
-    >>> spec = load_spec({"input": [3, 100, 100], "layers": [{"type": "conv", "filters": 48, "kernel": 9}]})
+    >>> conv = {"type": "conv", "filters": 48, "kernel": 9}
+    >>> spec = load_spec({"input": [3, 100, 100], "layers": [conv]})
     >>> spec.output_shape
     (48, 92, 92)
     """
@@ -208,7 +209,8 @@ def _read(source) -> tuple[str, Any]:
     elif isinstance(source, str):
         text, label = source, "spec"
     else:
-        raise UserError(f"a spec must be a path, a text, a dict or a list, got {type(source).__name__}")
+        raise UserError("a spec must be a path, a text, a dict or a list, "
+                        f"got {type(source).__name__}")
     try:
         if label.endswith(".json"):
             return label, json.loads(text)
@@ -239,21 +241,22 @@ def _validate(document, label: str, input_shape) -> LayerSpec:
     elif isinstance(document, Mapping):
         extra = set(document) - {"input", "layers", "name", "description"}
         if extra:
-            raise UserError(f"unknown top-level key {_names(extra)}; a spec has 'input' and 'layers'")
+            raise UserError(f"unknown top-level key {_names(extra)}; a spec has 'input' and "
+                            "'layers'")
         if "layers" not in document:
-            raise UserError("the spec has no 'layers' list")
+            raise UserError("it has no 'layers' list")
         layers, spec_input = document["layers"], document.get("input")
         if not isinstance(layers, list):
             raise UserError(f"'layers' must be a list, got {type(layers).__name__}")
     else:
         raise UserError("a spec must be a mapping with 'input' and 'layers', or a list of layers")
     if not layers:
-        raise UserError("the spec has no layers")
+        raise UserError("it has no layers")
 
     # Step 2: the input shape (the caller's override wins).
     shape_source = input_shape if input_shape is not None else spec_input
     if shape_source is None:
-        raise UserError("the spec has no input shape; add 'input: [C, H, W]' or pass one "
+        raise UserError("it has no input shape; add 'input: [C, H, W]' or pass one "
                         "(--input C,H,W)")
     shape = _shape(shape_source, what="input shape")
 

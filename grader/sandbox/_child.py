@@ -50,18 +50,12 @@ import numpy  # noqa: E402
 _REQ_FD, _RESP_FD = _CONFIG["req_fd"], _CONFIG["resp_fd"]
 _WORKDIR = os.path.realpath(_CONFIG["workdir"])
 _SOURCE_PATH = os.path.join(_WORKDIR, _CONFIG["filename"])
-_FORBIDDEN = tuple(_CONFIG["forbidden"])
-_ALWAYS_FORBIDDEN = ("_posixsubprocess", "posix")  # re-importing them would undo patches below
-_HIDDEN_READ = tuple(os.path.realpath(p) for p in _CONFIG["hidden_paths"])
-_READ_OK = tuple(os.path.realpath(p) for p in _CONFIG["site_dirs"])
-_OTHER_RUNS = _CONFIG["runs_prefix"]  # every run folder's name starts with this
-_MY_PID = os.getpid()
 
 # Bind what the wire code needs now: the student may monkeypatch numpy later.
 _asarray, _ndarray = numpy.asarray, numpy.ndarray
 _frombuffer, _default_rng, _dtype = numpy.frombuffer, numpy.random.default_rng, numpy.dtype
 _json_dumps, _json_loads, _pack, _unpack = json.dumps, json.loads, struct.pack, struct.unpack
-_os_read, _os_write, _realpath, _fspath = os.read, os.write, os.path.realpath, os.fspath
+_os_read, _os_write = os.read, os.write
 _REAL_KINDS = frozenset("biuf")
 
 
@@ -73,134 +67,147 @@ class ForbiddenError(ImportError):
         self.what = what
 
 
-# --- 2. the audit hook: cannot be removed once added -----------------------------------
-def _inside(path, roots):
-    return any(path == r or path.startswith(r + os.sep) for r in roots)
+# --- 2. guards: an audit hook (cannot be removed) and an import blocker -----------------
+def _install_guards(config, ForbiddenError):
+    """Install the guards. Their state lives in this closure, not in module globals, and
+    every builtin and os function they use is bound here: a submission that rewrites
+    ``__main__``'s globals, builtins or ``os.path`` does not change what they check."""
+    import builtins
+    import posixpath
 
+    any_, isinstance_, int_, len_, bool_, str_, bytes_, min_, enumerate_ = (
+        builtins.any, builtins.isinstance, builtins.int, builtins.len, builtins.bool,
+        builtins.str, builtins.bytes, builtins.min, builtins.enumerate)
+    realpath, join, isabs = posixpath.realpath, posixpath.join, posixpath.isabs
+    fspath, readlink, pathlike, sep = os.fspath, os.readlink, os.PathLike, os.sep
+    workdir = realpath(config["workdir"])
+    forbidden = tuple(config["forbidden"]) + ("_posixsubprocess", "posix")  # see below
+    hidden = tuple(realpath(p) for p in config["hidden_paths"])
+    read_ok = tuple(realpath(p) for p in config["site_dirs"])
+    other_runs = config["runs_prefix"]  # every run folder's name starts with this
+    my_pid = os.getpid()
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    process_events = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+                      "os.fork", "os.forkpty", "pty.")
+    # Events that change files, with the positions of their dir_fd arguments: a path
+    # relative to an open directory is checked as that directory's real path joined with it.
+    path_events = {"os.remove": (1,), "os.rmdir": (1,), "os.mkdir": (2,), "os.rename": (2, 3),
+                   "os.link": (2, 3), "os.symlink": (2,), "os.chmod": (2,), "os.chown": (3,),
+                   "os.utime": (3,), "os.mkfifo": (2,), "os.mknod": (3,), "os.truncate": (),
+                   "shutil.rmtree": (), "shutil.move": (), "shutil.copyfile": (),
+                   "os.chflags": (), "os.lchflags": ()}
 
-def _resolve(path):
-    if isinstance(path, int):
-        return None  # an already-open descriptor
-    try:
-        path = _fspath(path)
-        if isinstance(path, bytes):
-            path = path.decode("utf-8", "surrogateescape")
-        return _realpath(path)
-    except Exception:
-        return "?"
+    def inside(path, roots):
+        return any_(path == r or path.startswith(r + sep) for r in roots)
 
+    def as_str(path):
+        path = fspath(path)
+        return path.decode("utf-8", "surrogateescape") if isinstance_(path, bytes_) else path
 
-def _check_path(path, write, what):
-    p = _resolve(path)
-    if p is None:
-        return
-    if write and not _inside(p, (_WORKDIR,)):
-        raise ForbiddenError(f"{what} outside the submission's own folder ({path!r})")
-    if _inside(p, _HIDDEN_READ) and not _inside(p, _READ_OK):
-        raise ForbiddenError(f"reading the grader's files ({path!r})")
-    if p.startswith(_OTHER_RUNS) and not _inside(p, (_WORKDIR,)):
-        raise ForbiddenError(f"reading another submission's folder ({path!r})")
-    if p.startswith("/proc/"):
-        head = p.split("/")[2]
-        if head.isdigit() and int(head) != _MY_PID:
-            raise ForbiddenError(f"reading another process's data ({path!r})")
+    def under_dir_fd(path, dir_fd, what):
+        if dir_fd is None or dir_fd == -1 or isabs(as_str(path)):  # -1: no dir_fd
+            return path
+        try:
+            base = readlink(f"/proc/self/fd/{int_(dir_fd)}")
+        except (OSError, ValueError, TypeError):
+            raise ForbiddenError(f"using files relative to a directory descriptor ({what})")
+        return join(base, as_str(path))
 
+    def check_path(path, write, what):
+        if isinstance_(path, int_):
+            return  # an already-open descriptor
+        try:
+            p = realpath(as_str(path))
+        except Exception:
+            p = "?"  # unreadable: refused for writing below
+        if write and not inside(p, (workdir,)):
+            raise ForbiddenError(f"{what} outside the submission's own folder ({path!r})")
+        if inside(p, hidden) and not inside(p, read_ok):
+            raise ForbiddenError(f"reading the grader's files ({path!r})")
+        if p.startswith(other_runs) and not inside(p, (workdir,)):
+            raise ForbiddenError(f"reading another submission's folder ({path!r})")
+        if p.startswith("/proc/"):
+            head = p.split("/")[2]
+            if head.isdigit() and int_(head) != my_pid:
+                raise ForbiddenError(f"reading another process's data ({path!r})")
 
-def _forbidden_module(name):
-    for f in _FORBIDDEN + _ALWAYS_FORBIDDEN:
-        if name == f or name.startswith(f + "."):
-            return f
-    return None
-
-
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-_PROCESS_EVENTS = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
-                   "os.fork", "os.forkpty", "pty.")
-_PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.symlink", "os.link",
-                "os.truncate", "os.chmod", "os.chown", "os.utime", "os.mkfifo", "os.mknod",
-                "shutil.rmtree", "shutil.move", "shutil.copyfile", "os.chflags", "os.lchflags"}
-
-# Where each event carries dir_fd arguments: a path relative to an open directory would
-# escape the path checks, so any dir_fd is refused.
-_DIR_FD_ARGS = {"os.remove": (1,), "os.rmdir": (1,), "os.mkdir": (2,), "os.rename": (2, 3),
-                "os.link": (2, 3), "os.symlink": (2,), "os.chmod": (2,), "os.chown": (3,),
-                "os.utime": (3,), "os.mkfifo": (2,), "os.mknod": (3,)}
-
-
-def _audit(event, args):
-    if event == "import":
-        f = _forbidden_module(args[0])
-        if f:
-            raise ForbiddenError(f"import of {f}")
-    elif event == "open":
-        path, mode, flags = args
-        write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-            isinstance(flags, int) and flags & _WRITE_FLAGS)
-        _check_path(path, bool(write), "writing")
-    elif event.startswith(_PROCESS_EVENTS):
-        raise ForbiddenError(f"starting a process ({event})")
-    elif event in ("os.kill", "os.killpg"):
-        if event == "os.killpg" or args[0] != _MY_PID:
-            raise ForbiddenError(f"signalling another process ({event})")
-    elif event.startswith("socket."):
-        raise ForbiddenError(f"network access ({event})")
-    elif event.startswith("gc.get_"):
-        raise ForbiddenError(f"inspecting the interpreter's objects ({event})")
-    elif event.startswith("ctypes."):
-        raise ForbiddenError(f"calling C code through ctypes ({event})")
-    elif event in _PATH_EVENTS:
-        if any(args[i] is not None for i in _DIR_FD_ARGS.get(event, ()) if i < len(args)):
-            raise ForbiddenError(f"changing files relative to a directory descriptor ({event})")
-        for p in args[:2]:
-            if isinstance(p, (str, bytes, os.PathLike)):
-                _check_path(p, True, "changing files")
-
-
-class _ImportBlocker:
-    """First entry of sys.meta_path: refuses forbidden modules by name, however spelled."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        f = _forbidden_module(name)
-        if f:
-            raise ForbiddenError(f"import of {f}")
+    def forbidden_module(name):
+        for f in forbidden:
+            if name == f or name.startswith(f + "."):
+                return f
         return None
 
+    def audit(event, args):
+        if event == "import":
+            f = forbidden_module(args[0])
+            if f:
+                raise ForbiddenError(f"import of {f}")
+        elif event == "open":
+            path, mode, flags = args
+            write = (isinstance_(mode, str_) and any_(c in mode for c in "wax+")) or (
+                isinstance_(flags, int_) and flags & write_flags)
+            check_path(path, bool_(write), "writing")
+        elif event.startswith(process_events):
+            raise ForbiddenError(f"starting a process ({event})")
+        elif event in ("os.kill", "os.killpg"):
+            if event == "os.killpg" or args[0] != my_pid:
+                raise ForbiddenError(f"signalling another process ({event})")
+        elif event.startswith("socket."):
+            raise ForbiddenError(f"network access ({event})")
+        elif event.startswith("gc.get_"):
+            raise ForbiddenError(f"inspecting the interpreter's objects ({event})")
+        elif event.startswith("ctypes."):
+            raise ForbiddenError(f"calling C code through ctypes ({event})")
+        elif event in path_events:
+            fds = [args[i] if i < len_(args) else None for i in path_events[event]]
+            for n, p in enumerate_(args[:2]):
+                if isinstance_(p, (str_, bytes_, pathlike)):
+                    dir_fd = fds[min_(n, len_(fds) - 1)] if fds else None
+                    check_path(under_dir_fd(p, dir_fd, event), True, "changing files")
 
-# Modules that the grader's own reference or forbidden packages may already have put in
-# sys.modules (none should be, but never hand a cached module out).
-for _m in list(sys.modules):
-    if any(_m == f or _m.startswith(f + ".") for f in _FORBIDDEN):
-        del sys.modules[_m]
+    class ImportBlocker:
+        """First entry of sys.meta_path: refuses forbidden modules by name, however spelled."""
+
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            f = forbidden_module(name)
+            if f:
+                raise ForbiddenError(f"import of {f}")
+            return None
+
+    # Never hand out a forbidden module that is already loaded.
+    for m in list(sys.modules):
+        if any_(m == f or m.startswith(f + ".") for f in config["forbidden"]):
+            del sys.modules[m]
+
+    # subprocess and multiprocessing start processes through _posixsubprocess.fork_exec,
+    # which raises no audit event: load it now (asyncio and unittest import subprocess, so
+    # importing it stays legal) and disarm it; a fresh import of it is refused above.
+    import _posixsubprocess
+    import subprocess
+
+    def no_fork_exec(*args, **kwargs):
+        raise ForbiddenError("starting a process (fork_exec)")
+
+    _posixsubprocess.fork_exec = subprocess._fork_exec = no_fork_exec
+
+    # The "open" audit event does not carry dir_fd, so os.open checks it itself (posix.open
+    # is the same function; re-importing posix to get the original back is refused above).
+    os_open = os.open
+
+    def open_checking_dir_fd(path, flags, mode=0o777, *, dir_fd=None):
+        if dir_fd is not None:
+            check_path(under_dir_fd(path, dir_fd, "os.open"), bool_(flags & write_flags),
+                       "writing")
+        return os_open(path, flags, mode, dir_fd=dir_fd)
+
+    os.open = sys.modules["posix"].open = open_checking_dir_fd
+    sys.meta_path.insert(0, ImportBlocker)
+    sys.addaudithook(audit)
 
 
-def _no_fork_exec(*args, **kwargs):
-    raise ForbiddenError("starting a process (fork_exec)")
-
-
-# subprocess and multiprocessing start processes through _posixsubprocess.fork_exec, which
-# raises no audit event: load it now (asyncio and unittest import subprocess, so importing
-# it must stay legal) and disarm it; a fresh import of it is refused above.
-import subprocess  # noqa: E402
-import _posixsubprocess  # noqa: E402
-
-_posixsubprocess.fork_exec = subprocess._fork_exec = _no_fork_exec
-del subprocess, _posixsubprocess
-
-# The "open" audit event does not carry dir_fd, so os.open refuses it itself (posix.open is
-# the same function; re-importing posix to get the original back is refused above).
-_os_open = os.open
-
-
-def _open_no_dir_fd(path, flags, mode=0o777, *, dir_fd=None):
-    if dir_fd is not None:
-        raise ForbiddenError("opening files relative to a directory descriptor (os.open)")
-    return _os_open(path, flags, mode)
-
-
-os.open = sys.modules["posix"].open = _open_no_dir_fd
-sys.meta_path.insert(0, _ImportBlocker)
-sys.addaudithook(_audit)
+_install_guards(_CONFIG, ForbiddenError)
+del _install_guards
 
 
 # --- 3. wire format ---------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Rng", "ProtocolError", "encode_call", "ArraySpec", "parse_reply", "build_value"]
+__all__ = ["Rng", "ProtocolError", "encode_call", "ArraySpec", "parse_reply", "build_value",
+           "clean_text"]
 
 #: The only dtypes a reply may carry: booleans, integers, unsigned integers and floats,
 #: little- or big-endian. Object, complex, structured, datetime, strings: refused.
@@ -101,8 +102,8 @@ def parse_reply(header: Any, *, max_bytes: int) -> list[ArraySpec | None] | None
     """Validate an ``ok`` reply's value spec; return the array layout (None = no value).
 
     The result is None for a plain ``None`` return, else a list with one entry per
-    returned item (an :class:`ArraySpec`, or None for an item that is None), plus a flag
-    in :func:`build_value` telling a tuple from a single array.
+    returned item (an :class:`ArraySpec`, or None for an item that is None);
+    :func:`build_value` tells a tuple from a single array by the header.
     """
     value = header.get("v") if isinstance(header, dict) else None
     if not isinstance(value, dict):

@@ -38,12 +38,15 @@ DEFAULT_FORBIDDEN = ("torch", "torchvision", "tensorflow", "jax", "jaxlib", "sci
 
 _CHILD_SOURCE = (Path(__file__).with_name("_child.py")).read_text(encoding="utf-8")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_FILENAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+_FILENAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py$")  # no folders
 _RUN_PREFIX = "cnngrade-run-"
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 _CALL_VERDICTS = {"ok", "exception", "timeout", "memory_limit", "crashed", "forbidden",
                   "missing_function", "bad_return"}
+# The failures a child may report about itself; timeouts and crashes are only ever decided
+# here, from the clock and the exit status.
+_CHILD_VERDICTS = {"exception", "memory_limit", "forbidden", "missing_function", "bad_return"}
 
 
 class SandboxWarning(UserWarning):
@@ -290,9 +293,17 @@ class Sandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def __del__(self) -> None:  # a forgotten close() must not leak a process or a folder
+        try:
+            self.close()
+        except Exception:
+            pass
+
     # --- public -------------------------------------------------------------------------
     def load(self) -> LoadResult:
         """Start the child and import the submission (once; cached while the child lives)."""
+        if self._proc is not None and self._proc.poll() is not None:
+            self._kill()  # died between calls (a stray thread, the OOM killer): start afresh
         if self._load is not None and (self._proc is not None or not self._load.ok):
             return self._load
         self._load = self._start()
@@ -331,7 +342,7 @@ class Sandbox:
             value = _wire.build_value(reply, reader.specs, reader.payload)
             return self._result("ok", value, "", start)
         kind = reply.get("kind")
-        verdict = kind if kind in _CALL_VERDICTS else "exception"
+        verdict = kind if kind in _CHILD_VERDICTS else "exception"
         return self._result(verdict, None, _wire.clean_text(reply.get("msg", "")), start)
 
     def close(self) -> None:
@@ -408,7 +419,8 @@ class Sandbox:
         reply = reader.header
         if reply.get("ok") is True:
             names = reply.get("functions")
-            names = [_wire.clean_text(n)[:100] for n in names][:200] if isinstance(names, list) else []
+            names = names if isinstance(names, list) else []
+            names = [_wire.clean_text(n)[:100] for n in names[:200]]
             return self._load_result("ok", "", names, start)
         self._kill()
         kind = reply.get("kind")

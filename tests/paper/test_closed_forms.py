@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 
 import sympy as sp
 
@@ -152,7 +153,7 @@ def _pool(grid, k, s, op):
         row = []
         for j in range(out):
             window = [grid[s * i + a][s * j + b] for a in range(k) for b in range(k)]
-            row.append(max(window) if op == "max" else sp.Add(*window) / k**2)
+            row.append(max(window) if op == "max" else sp.Rational(sum(window), k**2))
         rows.append(row)
     return rows
 
@@ -175,22 +176,36 @@ def test_pooling_by_hand_matches_window_max_and_mean():
                     assert abs(got - exp) < 1e-9, (p, op)
 
 
-def _conv_sympy(x, w, bias, s, pad):
-    C, n, k = len(x), len(x[0]), len(w[0])
-    X = [sp.Matrix(ch) for ch in x]
+@lru_cache(maxsize=None)
+def _conv_formula(C: int, n: int, k: int, stride: int, pad: int):
+    """Y as a sympy expression of symbolic X (C x n x n), W (C x k x k) and b, lambdified."""
+    X = [sp.Matrix(n, n, sp.symbols(f"x{c}_0:{n * n}")) for c in range(C)]
+    W = [sp.Matrix(k, k, sp.symbols(f"w{c}_0:{k * k}")) for c in range(C)]
+    b = sp.Symbol("b")
     if pad:  # zero padding: a border of zeros around each channel
-        X = [sp.zeros(n + 2 * pad, n + 2 * pad).copy() for _ in x]
-        for c in range(C):
-            X[c][pad:pad + n, pad:pad + n] = sp.Matrix(x[c])
-    Wm = [sp.Matrix(ch) for ch in w]
-    out = (n + 2 * pad - k) // s + 1
-    return [[sum(sum(X[c][s * i:s * i + k, s * j:s * j + k].multiply_elementwise(Wm[c])) for c in range(C)) + bias
-             for j in range(out)] for i in range(out)]
+        padded = []
+        for m in X:
+            z = sp.zeros(n + 2 * pad, n + 2 * pad)
+            z[pad:pad + n, pad:pad + n] = m
+            padded.append(z)
+    else:
+        padded = X
+    out = (n + 2 * pad - k) // stride + 1
+    Y = [[sum(sum(padded[c][stride * i:stride * i + k, stride * j:stride * j + k].multiply_elementwise(W[c]))
+              for c in range(C)) + b for j in range(out)] for i in range(out)]
+    args = [s_ for m in X for s_ in m] + [s_ for m in W for s_ in m] + [b]
+    return sp.lambdify(args, Y, "math")
+
+
+def _conv_sympy(x, w, bias, stride, pad):
+    C, n, k = len(x), len(x[0]), len(w[0])
+    values = [v for ch in x for row in ch for v in row] + [v for ch in w for row in ch for v in row] + [bias]
+    return _conv_formula(C, n, k, stride, pad)(*values)
 
 
 def test_convolution_by_hand_matches_sympy_matrix_sums():
     """Y[i,j] = sum over channels of (window .* W) + b; true convolution uses W rotated 180 degrees."""
-    for v in variants("convolution-by-hand", 50):
+    for v in variants("convolution-by-hand", 100):
         p = v.params
         mode = p["mode"]
         wanted = ["cross-correlation", "convolution"] if mode == "both" else [mode]
@@ -202,9 +217,25 @@ def test_convolution_by_hand_matches_sympy_matrix_sums():
             assert all(abs(x) < 100 for r in part.answer for x in r)  # sensible by-hand numbers
 
 
+@lru_cache(maxsize=None)
+def _conv_grads(dims: int, n: int, k: int):
+    """dL/dw, dL/db, dL/dx of L = sum g * (conv(x, w) + b), by sympy.diff, lambdified."""
+    m = n - k + 1
+    b = sp.Symbol("b")
+    if dims == 1:
+        xs, ws, gs = sp.symbols(f"x0:{n}"), sp.symbols(f"w0:{k}"), sp.symbols(f"g0:{m}")
+        L = sum(gs[i] * (sum(ws[t] * xs[i + t] for t in range(k)) + b) for i in range(m))
+    else:
+        X, Wt, G = (sp.Matrix(d, d, sp.symbols(f"{c}0:{d * d}")) for c, d in (("x", n), ("w", k), ("g", m)))
+        L = sum(G[i, j] * (sum(X[i:i + k, j:j + k].multiply_elementwise(Wt)) + b) for i in range(m) for j in range(m))
+        xs, ws, gs = list(X), list(Wt), list(G)
+    grads = ([sp.diff(L, w_) for w_ in ws], sp.diff(L, b), [sp.diff(L, x_) for x_ in xs])
+    return sp.lambdify([*xs, *ws, b, *gs], grads, "math")
+
+
 def test_shared_weights_backprop_matches_symbolic_differentiation():
     """dL/dw, dL/db, dL/dx by sympy.diff of L = sum g_i y_i written out symbolically."""
-    for v in variants("shared-weights-backprop", 35):
+    for v in variants("shared-weights-backprop", 120):
         p, a = v.params, answers(v)
         if p["type"] == "maxpool":
             x, g = p["x"], p["g"]
@@ -214,48 +245,42 @@ def test_shared_weights_backprop_matches_symbolic_differentiation():
                 dx[r][c] = g[i][j]
             assert [list(r) for r in a["b"]] == flt(dx)
             assert [list(r) for r in a["a"]] == flt([[max(x[2 * i + u][2 * j + t] for u in range(2) for t in range(2))
-                                                  for j in range(2)] for i in range(2)])
+                                                      for j in range(2)] for i in range(2)])
             continue
-        if p["type"] == "conv1d":
-            n, k = len(p["x"]), len(p["w"])
-            xs, ws, b = sp.symbols(f"x0:{n}"), sp.symbols(f"w0:{k}"), sp.Symbol("b")
-            L = sum(gi * (sum(ws[t] * xs[i + t] for t in range(k)) + b) for i, gi in enumerate(p["g"]))
-            subs = dict(zip(xs, p["x"])) | dict(zip(ws, p["w"])) | {b: p["b"]}
-            assert list(a["a"]) == flt([sp.diff(L, w_).subs(subs) for w_ in ws])
-            assert a["b"] == float(sp.diff(L, b).subs(subs))
-            if p["full"]:
-                assert list(a["c"]) == flt([sp.diff(L, x_).subs(subs) for x_ in xs])
-        else:
-            n, k, m = len(p["x"]), len(p["w"]), len(p["g"])
-            X, Wt, b = sp.Matrix(n, n, sp.symbols(f"x0:{n * n}")), sp.Matrix(k, k, sp.symbols(f"w0:{k * k}")), sp.Symbol("b")
-            L = sum(p["g"][i][j] * (sum(X[i:i + k, j:j + k].multiply_elementwise(Wt)) + b)
-                    for i in range(m) for j in range(m))
-            subs = dict(zip(X, sum(p["x"], []))) | dict(zip(Wt, sum(p["w"], []))) | {b: p["b"]}
-            assert [list(r) for r in a["a"]] == flt([[sp.diff(L, Wt[r, c]).subs(subs) for c in range(k)] for r in range(k)])
-            assert a["b"] == float(sp.diff(L, b).subs(subs))
-            if p["full"]:
-                assert [list(r) for r in a["c"]] == flt([[sp.diff(L, X[r, c]).subs(subs) for c in range(n)] for r in range(n)])
+        dims = 1 if p["type"] == "conv1d" else 2
+        flat = (lambda t: t) if dims == 1 else (lambda t: sum(t, []))
+        n, k = len(p["x"]), len(p["w"])
+        dw, db, dx = _conv_grads(dims, n, k)(*flat(p["x"]), *flat(p["w"]), p["b"], *flat(p["g"]))
+        got_w = list(a["a"]) if dims == 1 else [v_ for row in a["a"] for v_ in row]
+        assert got_w == flt(dw) and a["b"] == float(db), p
+        if p["full"]:
+            got_x = list(a["c"]) if dims == 1 else [v_ for row in a["c"] for v_ in row]
+            assert got_x == flt(dx), p
 
 
-def test_batchnorm_by_hand_matches_exact_rational_statistics():
-    """Mean, biased variance and outputs gamma (x - mu)/sqrt(var) + beta, with exact sympy numbers."""
-    for v in variants("batchnorm-by-hand", 50):
+@lru_cache(maxsize=None)
+def _bn_formula(n: int):
+    """(mean, biased variance, outputs) of one feature as sympy expressions, lambdified."""
+    xs = sp.symbols(f"x0:{n}")
+    gamma, beta = sp.symbols("gamma beta")
+    mu = sp.Add(*xs) / n
+    var = sp.Add(*[(x - mu) ** 2 for x in xs]) / n
+    return sp.lambdify([*xs, gamma, beta], (mu, var, [gamma * (x - mu) / sp.sqrt(var) + beta for x in xs]), "math")
+
+
+def test_batchnorm_by_hand_matches_closed_form_statistics():
+    """Mean, biased variance and outputs gamma (x - mu)/sqrt(var) + beta from sympy formulas."""
+    for v in variants("batchnorm-by-hand", 150):
         p, a = v.params, answers(v)
         cols = list(zip(*p["x"]))
-        means, variances, outs = [], [], []
-        for c, col in enumerate(cols):
-            mu = sp.Rational(sum(col), len(col))
-            var = sum((sp.Integer(x) - mu) ** 2 for x in col) / len(col)
-            means.append(mu)
-            variances.append(var)
-            outs.append([p["gamma"][c] * (x - mu) / sp.sqrt(var) + p["beta"][c] for x in col])
+        stats = [_bn_formula(len(col))(*col, p["gamma"][c], p["beta"][c]) for c, col in enumerate(cols)]
         got_mean = a["a"] if isinstance(a["a"], tuple) else (a["a"],)
         got_var = a["b"] if isinstance(a["b"], tuple) else (a["b"],)
-        assert all(abs(g - e) < 1e-9 for g, e in zip(got_mean, means, strict=True))
-        assert all(abs(g - e) < 1e-9 for g, e in zip(got_var, variances, strict=True))
+        assert all(abs(g - e[0]) < 1e-9 for g, e in zip(got_mean, stats, strict=True))
+        assert all(abs(g - e[1]) < 1e-9 for g, e in zip(got_var, stats, strict=True))
         rows = [r if isinstance(r, tuple) else (r,) for r in a["c"]]
         for i, row in enumerate(rows):
             for c, got in enumerate(row):
-                assert abs(got - float(outs[c][i])) < 1e-6
+                assert abs(got - stats[c][2][i]) < 1e-6
         if v.difficulty == "easy":  # hand-friendly: integer standard deviation
-            assert all(math.isqrt(int(var)) ** 2 == var for var in variances)
+            assert all(math.isqrt(round(e[1])) ** 2 == e[1] for e in stats)

@@ -43,3 +43,12 @@ def test_layer_stack_exercise_total_13285956_and_shapes():
     answers = [p.answer for p in v.parts]
     assert answers == [(48, 92, 92), (96, 92, 92), (192, 44, 44), (192, 22, 22), (256, 22, 22),
                        100, 13285956]
+
+
+def test_named_architectures_match_published_parameter_counts():
+    """ResNet-18 (11,689,512) and VGG-16 (138,357,544), torchvision's published totals, with
+    the 512 x 7 x 7 feature map before global pooling / flattening at 224 x 224."""
+    ex = get_exercise("architecture-trace")
+    for model, total in (("resnet18", 11_689_512), ("vgg16", 138_357_544)):
+        v = ex.from_params({"type": "named", "model": model})
+        assert [p.answer for p in v.parts] == [total, (512, 7, 7)]

@@ -1,5 +1,6 @@
-"""Shared helpers for the sandbox tests (imported by conftest.py and the tests): a fake class folder with canary files, a secret in
-the grader's environment, and checks for leftover processes and changed files."""
+"""Shared helpers for the sandbox tests (imported by conftest.py and the tests): a fake
+class folder with canary files, a secret in the grader's environment, and checks for
+leftover processes and changed files."""
 
 from __future__ import annotations
 

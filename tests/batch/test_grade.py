@@ -1,0 +1,160 @@
+"""``cnngrade grade`` end to end, with the real checker and sandbox on a five-entry class.
+
+The class (``submissions/class``): two correct solutions (a file and a folder), one that
+ignores the stride, one syntax error, one binary file. A reduced hypothesis budget
+(``--max-examples 2``) keeps the suite fast; grading stays deterministic.
+"""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from grader.batch import grade_class
+from grader.batch.cache import CACHE_FILENAME
+
+ROOT = Path(__file__).resolve().parents[2]
+CLASS = Path(__file__).parent / "submissions" / "class"
+EXAMPLES = 2
+NAMES = ["binary", "good", "nostride", "syntax", "vec"]
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import cli; cli.main()", *args]
+
+
+def _grade_args(klass: Path, out: Path, *extra: str) -> list[str]:
+    return _cli("grade", str(klass), "--exercise", "conv2d-forward", "--out", str(out),
+                "--max-examples", str(EXAMPLES), "--no-similarity", *extra)
+
+
+def _grades(out: Path) -> list[dict]:
+    """grades.json without the timings (the only field allowed to differ between runs)."""
+    grades = json.loads((out / "grades.json").read_text())
+    for g in grades:
+        g.pop("duration_s")
+    return grades
+
+
+def _rows(out: Path) -> int:
+    path = out / CACHE_FILENAME
+    if not path.exists():
+        return 0
+    try:
+        return sqlite3.connect(path, timeout=1).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    except sqlite3.OperationalError:  # table not created yet
+        return 0
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("class") / "subs"
+    shutil.copytree(CLASS, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def baseline(klass, tmp_path_factory) -> Path:
+    """One uninterrupted run of the real CLI with two worker processes."""
+    out = tmp_path_factory.mktemp("baseline") / "out"
+    done = subprocess.run(_grade_args(klass, out, "--jobs", "2"), cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_every_submission_gets_a_grade_and_the_files_of_the_contract(baseline):
+    grades = {g["submission"]: g for g in _grades(baseline)}
+    assert sorted(grades) == NAMES
+    assert grades["good"]["status"] == grades["vec"]["status"] == "passed"
+    assert grades["nostride"]["status"] == "failed" and "stride_ignored" in grades["nostride"]["misconceptions"]
+    assert grades["syntax"]["status"] == "error" and grades["syntax"]["verdict"] == "syntax_error"
+    assert grades["binary"]["status"] == "error" and "binary.py" in grades["binary"]["feedback"]
+    for name in NAMES:
+        assert (baseline / name / "results.json").is_file() and (baseline / name / "feedback.md").is_file()
+    assert (baseline / "report.html").is_file() and (baseline / "grades.csv").is_file()
+
+
+def test_sigkill_mid_batch_then_resume_equals_an_uninterrupted_run(klass, baseline, tmp_path):
+    out = tmp_path / "out"
+    # --jobs 1 grades one submission at a time, so the kill lands between results.
+    child = subprocess.Popen(_grade_args(klass, out, "--jobs", "1"), cwd=ROOT, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _rows(out) < 2 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    stored = _rows(out)
+    assert 2 <= stored < len(NAMES), "the kill must land mid-batch"
+    assert not (out / "grades.json").exists()  # nothing half-written
+
+    resumed = subprocess.run(_grade_args(klass, out, "--jobs", "1"), cwd=ROOT, capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"reused {stored} result(s) from the cache" in resumed.stderr
+    assert _rows(out) == len(NAMES)  # nothing lost, nothing duplicated
+    assert _grades(out) == _grades(baseline)
+
+
+def test_regrade_after_changing_one_submission_reruns_only_that_one(klass, baseline, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(baseline, out)
+    again = grade_class(klass, exercise="conv2d-forward", out_dir=out, jobs=1, max_examples=EXAMPLES,
+                        progress=False, similarity=False)
+    assert again.regraded == [] and again.reused == len(NAMES)
+
+    before = {r.submission: r for r in again}
+    changed = klass / "nostride.py"
+    original = changed.read_text()
+    try:
+        changed.write_text(original + "\n# resubmitted with a comment\n")
+        third = grade_class(klass, exercise="conv2d-forward", out_dir=out, jobs=1, max_examples=EXAMPLES,
+                            progress=False, similarity=False)
+    finally:
+        changed.write_text(original)
+    assert third.regraded == ["nostride"] and third.reused == len(NAMES) - 1
+    after = {r.submission: r for r in third}
+    assert after["nostride"].score == before["nostride"].score  # a comment changes no grade
+    assert [g["submission"] for g in _grades(out)] == NAMES
+
+
+def test_dask_cluster_run_equals_the_local_run(klass, baseline, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        graded = grade_class(klass, exercise="conv2d-forward", out_dir=tmp_path / "out",
+                             scheduler=cluster.scheduler_address, max_examples=EXAMPLES,
+                             progress=False, similarity=False)
+    assert sorted(graded.regraded) == ["good", "nostride", "syntax", "vec"]  # binary never reaches a worker
+    assert _grades(tmp_path / "out") == _grades(baseline)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grade", "{tmp}/nowhere", "--exercise", "conv2d-forward"], "does not exist"),
+    (["grade", "{tmp}/empty", "--exercise", "conv2d-forward"], "no submissions in"),
+    (["grade", "{class}", "--exercise", "no-such-exercise"], "unknown code exercise 'no-such-exercise'"),
+    (["grade", "{class}", "--exercise", "conv2d-forward", "--export", "canvas"], "--export canvas needs --roster"),
+    (["grade", "{class}", "--exercise", "conv2d-forward", "--roster", "{tmp}/none.csv"], "roster file"),
+    (["grade", "{class}", "--exercise", "conv2d-forward", "--scheduler", "tcp://127.0.0.1:9"],
+     "cannot connect to the Dask scheduler"),
+])
+def test_user_mistakes_exit_2_with_one_line_and_write_nothing(tmp_path, args, message):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    argv = [a.format(tmp=tmp_path, **{"class": CLASS}) for a in args] + ["--out", str(out)]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 2, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("Error: ") and message in first
+    assert not out.exists()
