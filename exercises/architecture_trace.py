@@ -34,7 +34,11 @@ COURSE_EXAMPLE = {"type": "stack", "input": [3, 100, 100], "layers": [
 
 def _draw(rng: random.Random, difficulty: str) -> dict:
     if difficulty == "hard" and rng.random() < 0.3:
-        return {"type": "named", "model": rng.choice(NAMED_MODELS)}
+        model = rng.choice(NAMED_MODELS)
+        named = {"type": "named", "model": model}
+        if model.startswith("resnet"):
+            named["stage"] = rng.randint(2, 5)  # conv2_x ... conv5_x, as in He et al.'s Table 1
+        return named
     depth = {"easy": (2, 3), "medium": (3, 4), "hard": (4, 6)}[difficulty]
     while True:
         C, size = rng.choice((1, 3)), rng.choice((28, 32, 64, 100, 128, 224))
@@ -133,8 +137,8 @@ def _build_stack(p: dict) -> Body:
 
 
 @lru_cache(maxsize=None)
-def _named_facts(name: str) -> tuple[int, tuple[int, ...], tuple[int, ...], str]:
-    """(trainable params, input shape, last spatial feature-map shape, its layer name)."""
+def _named_facts(name: str) -> dict:
+    """Facts of a named model from the engine's analysis (computed once per process)."""
     from grader.reference.analysis import analyze
     from grader.reference.models import build_model
 
@@ -143,24 +147,40 @@ def _named_facts(name: str) -> tuple[int, tuple[int, ...], tuple[int, ...], str]
     # The global pooling's own (C, 1, 1) output is not a feature map to trace.
     spatial = [layer for layer in analysis.layers
                if len(layer.output_shape) == 3 and not layer.kind.startswith("Adaptive")]
-    last = spatial[-1]
-    return (int(analysis.trainable_params), tuple(model.default_input_shape),
-            tuple(int(v) for v in last.output_shape), last.name)
+    first_conv = next(layer for layer in analysis.layers if layer.kind == "Conv2d")
+    facts = {"total": int(analysis.trainable_params), "input": tuple(model.default_input_shape),
+             "last": tuple(int(v) for v in spatial[-1].output_shape), "last_name": spatial[-1].name,
+             "first_conv": tuple(int(v) for v in first_conv.output_shape)}
+    if name.startswith("resnet"):
+        # Stages conv2_x ... conv5_x are the modules layer1 ... layer4 (one row each at depth 1).
+        blocks = {row.name: row for row in analyze(model, depth=1).layers}
+        facts["stages"] = {k: tuple(int(v) for v in blocks[f"layer{k - 1}"].output_shape) for k in range(2, 6)}
+    return facts
 
 
 def _build_named(p: dict) -> Body:
     name = p["model"]
-    total, shape, last, layer_name = _named_facts(name)
+    f = _named_facts(name)
     statement = (f"Consider the architecture `{name}` as built by cnngrade's reference engine, "
-                 f"with its standard input ${_shape_text(shape)}$ ($C \\times H \\times W$).",)
-    parts = (Part("a", "Total number of learnable parameters.", total, points=2.0),
-             Part("b", "Shape $C \\times H \\times W$ of its last spatial feature map (the input "
-                       "of its global pooling or flattening), three numbers.", last))
-    steps = (Step(f"Counting every layer's weights and biases gives ${total}$ learnable parameters."),
-             Step(f"Tracing the sizes with the output-size rule through the network, the last "
-                  f"spatial feature map (layer `{layer_name}`) is ${_shape_text(last)}$.",
-                  formulas.conv_output()))
-    return Body(statement, parts, steps)
+                 f"with its standard input ${_shape_text(f['input'])}$ ($C \\times H \\times W$).",)
+    parts = [Part("a", "Total number of learnable parameters.", f["total"], points=2.0),
+             Part("b", "Shape $C \\times H \\times W$ of the output of its first convolution (three numbers).",
+                  f["first_conv"]),
+             Part("c", "Shape $C \\times H \\times W$ of its last spatial feature map (the input of its "
+                       "global pooling or flattening), three numbers.", f["last"])]
+    steps = [Step(f"Counting every layer's weights and biases gives ${f['total']}$ learnable parameters."),
+             Step(f"The first convolution gives ${_shape_text(f['first_conv'])}$ by the output-size rule:",
+                  formulas.conv_output()),
+             Step(f"Tracing the sizes through the network, the last spatial feature map "
+                  f"(layer `{f['last_name']}`) is ${_shape_text(f['last'])}$.")]
+    if "stage" in p:
+        k = p["stage"]
+        parts.append(Part("d", f"Shape $C \\times H \\times W$ after stage conv{k}_x (three numbers).",
+                          f["stages"][k]))
+        steps.append(Step(f"Stage conv{k}_x works at ${_shape_text(f['stages'][k][1:])}$ with "
+                          f"${f['stages'][k][0]}$ channels: each stage after conv2_x halves the size "
+                          f"(stride 2 in its first block) and doubles the channels."))
+    return Body(statement, tuple(parts), tuple(steps))
 
 
 EXERCISE = PaperExercise(

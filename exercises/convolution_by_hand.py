@@ -50,7 +50,8 @@ def _conv(x, w, bias, s, p):
 
 
 def _term(x, w, i, j, s, p):
-    """The sum for output (i, j) spelled out: ``w*x + ...`` over channels and the window."""
+    """The sum for output (i, j) spelled out, ``w * x + ...`` over channels and the window,
+    at most six products per line (so the key fits a printed page)."""
     C, k, n = len(w), len(w[0]), len(x[0])
     terms = []
     for c in range(C):
@@ -58,8 +59,10 @@ def _term(x, w, i, j, s, p):
             for b in range(len(w[0][0])):
                 r, q = s * i + a - p, s * j + b - p
                 v = x[c][r][q] if 0 <= r < n and 0 <= q < n else 0
-                terms.append(f"{fmt_number(w[c][a][b])} \\cdot {v}")
-    return " + ".join(terms)
+                wv = fmt_number(w[c][a][b])
+                terms.append(f"{wv if w[c][a][b] >= 0 else f'({wv})'} \\cdot {v}")
+    lines = [" + ".join(terms[t:t + 6]) for t in range(0, len(terms), 6)]
+    return " \\\\ + ".join(lines)
 
 
 def _build(p: dict) -> Body:

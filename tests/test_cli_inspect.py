@@ -28,6 +28,13 @@ def test_table_shows_the_course_exercise_answers():
     assert "100x100" in result.output   # the dense layer sees the whole image
 
 
+def test_table_marks_fixed_parameters():
+    result = run("lenet5")
+    assert result.exit_code == 0
+    assert "840 (840 fixed)" in result.output       # LeNet-5's RBF prototypes
+    assert "60,000 trainable, 840 non-trainable" in result.output
+
+
 def test_json_output_for_scripts():
     result = run("resnet18", "--json")
     assert result.exit_code == 0

@@ -112,8 +112,25 @@ def _evaluate(exercise: CodeExercise, group: PropertyGroup, sandbox, case: Case)
                        comparable=True)
 
 
+class _SearchOver(BaseException):
+    """Ends a hypothesis run from inside (a BaseException, so hypothesis does not take it
+    for a failure): the call budget is spent, or the child timed out or crashed."""
+
+
+def _size(evaluation: _Evaluation) -> tuple:
+    """Smaller is simpler: fewer array elements, then smaller values, then the content hash."""
+    arrays = [a for a in (*evaluation.case.args, *evaluation.case.kwargs.values()) if isinstance(a, np.ndarray)]
+    return (sum(a.size for a in arrays), float(sum(np.abs(a).sum() for a in arrays)), evaluation.case.key())
+
+
 def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Case], _Evaluation]):
-    """Run the group's hypothesis search; return (smallest failing evaluation or None, all failures)."""
+    """Run the group's hypothesis search; return (smallest failing evaluation or None, all failures).
+
+    Hypothesis generates ``max_examples`` cases, shrinks the first failure, and replays the
+    minimal one. Student calls are memoised and capped at ``max_examples + shrink_budget``:
+    when the cap is reached (or the child timed out or crashed) the search stops at once and
+    the simplest failure seen so far is the counterexample — deterministic either way.
+    """
     max_examples = group.max_examples or exercise.max_examples
     budget = max_examples + exercise.shrink_budget
     memo: dict[str, _Evaluation] = {}
@@ -125,7 +142,7 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
         evaluation = memo.get(key)
         if evaluation is None:
             if state["stopped"] or state["calls"] >= budget:
-                return  # out of budget: unseen cases count as passing, the search winds down
+                raise _SearchOver()
             state["calls"] += 1
             evaluation = memo[key] = evaluate(case)
             if evaluation.failure is not None:
@@ -149,6 +166,9 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
         test()
     except _Falsified as exc:
         return exc.evaluation, failures
+    except _SearchOver:
+        if failures:
+            return min(failures, key=_size), failures
     for case in group.examples:  # explicit edge cases, after the drawn ones pass
         if state["stopped"]:
             break
@@ -268,6 +288,24 @@ def grade_in_sandbox(exercise: CodeExercise, sandbox, *, submission: str, define
                      filename: str = "solution.py", started: float | None = None) -> SubmissionResult:
     """Grade every group of ``exercise`` against a loaded sandbox whose code defines ``defined``."""
     started = time.perf_counter() if started is None else started
+    import torch  # the reference engine's; one thread: tiny float64 ops, and no oversubscription
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        tests = _grade_groups(exercise, sandbox, defined=defined, filename=filename)
+    finally:
+        torch.set_num_threads(threads)
+    score = float(sum(t.score for t in tests))
+    status = PASSED if score == exercise.max_score else FAILED
+    keys = list(dict.fromkeys(t.misconception for t in tests if t.misconception))
+    return SubmissionResult(submission=submission, exercise=exercise.name, score=score,
+                            max_score=exercise.max_score, status=status, tests=tests,
+                            feedback=_feedback(exercise, score, tests), verdict="ok",
+                            misconceptions=keys, duration_s=time.perf_counter() - started)
+
+
+def _grade_groups(exercise: CodeExercise, sandbox, *, defined: set[str], filename: str) -> list[TestResult]:
     tests = []
     for group in exercise.groups:
         if group.function not in defined:
@@ -276,10 +314,4 @@ def grade_in_sandbox(exercise: CodeExercise, sandbox, *, submission: str, define
                                     output=f"{group.description}\nFailed: {message}"))
             continue
         tests.append(_grade_group(exercise, group, sandbox))
-    score = float(sum(t.score for t in tests))
-    status = PASSED if score == exercise.max_score else FAILED
-    keys = list(dict.fromkeys(t.misconception for t in tests if t.misconception))
-    return SubmissionResult(submission=submission, exercise=exercise.name, score=score,
-                            max_score=exercise.max_score, status=status, tests=tests,
-                            feedback=_feedback(exercise, score, tests), verdict="ok",
-                            misconceptions=keys, duration_s=time.perf_counter() - started)
+    return tests

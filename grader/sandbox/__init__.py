@@ -73,7 +73,7 @@ def capabilities() -> dict:
          "PID namespace: every process dies with the run" if ns else
          "process group kill + /proc sweep by run token (no PID namespace: " + ns_why + ")"),
         ("read-only system, private /tmp, only the run folder writable", bwrap_ok,
-         "bubblewrap mount namespace" if bwrap_ok else
+         "bubblewrap mount namespace; run folder and /tmp are size-capped tmpfs" if bwrap_ok else
          "only the in-child audit hook guards writes (" + bwrap_why + ")"),
         ("grader environment and source tree hidden", True,
          "cleared environment; project tree not mounted" if bwrap_ok else

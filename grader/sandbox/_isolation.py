@@ -70,7 +70,11 @@ def _python_roots() -> list[str]:
     return out
 
 
-def _bwrap_argv(workdir: str, forbidden: tuple[str, ...], tmp_bytes: int) -> list[str]:
+def _bwrap_argv(source_fd: int | None, filename: str, forbidden: tuple[str, ...],
+                tmp_bytes: int, folder_bytes: int) -> list[str]:
+    """bubblewrap's command line. The run folder is a tmpfs of ``folder_bytes`` holding a
+    copy of the submission read from ``source_fd``: nothing the child writes reaches the
+    host's disk, and it cannot fill it."""
     bwrap = shutil.which("bwrap") or "/usr/bin/bwrap"
     argv = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--unshare-user-try", "--die-with-parent",
@@ -95,9 +99,10 @@ def _bwrap_argv(workdir: str, forbidden: tuple[str, ...], tmp_bytes: int) -> lis
                 argv += ["--tmpfs", pkg, "--remount-ro", pkg]
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(tmp_bytes), "--tmpfs", "/tmp",
-             "--bind", workdir, SANDBOX_ROOT, "--chdir", SANDBOX_ROOT,
-             "--remount-ro", "/"]
-    return argv
+             "--size", str(folder_bytes), "--tmpfs", SANDBOX_ROOT]
+    if source_fd is not None:
+        argv += ["--file", str(source_fd), f"{SANDBOX_ROOT}/{filename}"]
+    return argv + ["--chdir", SANDBOX_ROOT, "--remount-ro", "/"]
 
 
 def _unshare_argv() -> list[str]:
@@ -130,11 +135,8 @@ def probe() -> dict[str, tuple[bool, str]]:
         if shutil.which("bwrap") is None:
             out["bwrap"] = (False, "bubblewrap (bwrap) is not installed")
         else:
-            import tempfile
-
-            with tempfile.TemporaryDirectory(prefix="cnngrade-probe-") as tmp:
-                ok, why = _works(_bwrap_argv(tmp, (), 1 << 20) + [sys.executable, "-I", "-S",
-                                                                   "-c", "pass"])
+            ok, why = _works(_bwrap_argv(None, "", (), 1 << 20, 1 << 20)
+                             + [os.path.realpath(sys.executable), "-I", "-S", "-c", "pass"])
             out["bwrap"] = (ok, "" if ok else f"bwrap cannot create namespaces here ({why})")
         if shutil.which("unshare") is None:
             out["unshare"] = (False, "unshare (util-linux) is not installed")
@@ -168,13 +170,14 @@ def choose_layer(isolation: str) -> tuple[Layer, str | None]:
                         f"{layers['bwrap'][1]}; {layers['unshare'][1]}.")
 
 
-def child_argv(layer: Layer, *, workdir: str, forbidden: tuple[str, ...], tmp_bytes: int,
-               child_source: str, config_json: str) -> list[str]:
+def child_argv(layer: Layer, *, source_fd: int, filename: str, forbidden: tuple[str, ...],
+               tmp_bytes: int, folder_bytes: int, child_source: str,
+               config_json: str) -> list[str]:
     """The full command line starting the child under ``layer``."""
     python = [os.path.realpath(sys.executable), "-I", "-S", "-B", "-u", "-c", child_source,
               config_json]
     if layer == "bwrap":
-        return _bwrap_argv(workdir, forbidden, tmp_bytes) + python
+        return _bwrap_argv(source_fd, filename, forbidden, tmp_bytes, folder_bytes) + python
     if layer == "unshare":
         return _unshare_argv() + python
     return python

@@ -77,11 +77,14 @@ class SandboxLimits:
     """Largest reply (all returned arrays together) the grading process will read."""
     tmp_bytes: int = 16 << 20
     """Size of the private /tmp inside bubblewrap."""
+    folder_bytes: int = 64 << 20
+    """Size of the run's own folder inside bubblewrap (a tmpfs; the portable layer writes
+    to a host folder bounded only per file, by ``file_bytes``)."""
 
     def __post_init__(self):
         for name in ("call_timeout_s", "load_timeout_s", "total_timeout_s", "memory_bytes",
                      "file_bytes", "open_files", "output_bytes", "max_return_bytes",
-                     "tmp_bytes"):
+                     "tmp_bytes", "folder_bytes"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise UserError(f"SandboxLimits.{name} must be a positive number, not {value!r}.")
@@ -277,7 +280,6 @@ class Sandbox:
         self._workdir: str | None = None
         self._token = ""
         self._tokens: list[str] = []  # every run token used, for leak checks in tests
-        self._killed = False
         self._used_s = 0.0
         self._load: LoadResult | None = None
         self._out = _Capture(limits.output_bytes)
@@ -310,7 +312,13 @@ class Sandbox:
         return self._load
 
     def call(self, name: str, *args, **kwargs) -> CallResult:
-        """Call the submission's function ``name`` with arrays and plain values."""
+        """Call the submission's function ``name`` with arrays and plain values.
+
+        Never raises for what the submission does: the outcome is in the result's verdict.
+        Raises TypeError for an argument the wire format cannot carry (see ``_wire``).
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise UserError(f"Sandbox.call needs a function name, not {name!r}.")
         header, buffers = _wire.encode_call(name, args, kwargs)
         load = self.load()
         if not load.ok:
@@ -384,20 +392,23 @@ class Sandbox:
             "forbidden": list(self.forbidden), "hidden_paths": _isolation.project_paths(),
             "runs_prefix": os.path.join(os.path.realpath(tempfile.gettempdir()), _RUN_PREFIX),
         }
-        argv = _isolation.child_argv(self.layer, workdir=self._workdir,
-                                     forbidden=self.forbidden, tmp_bytes=self.limits.tmp_bytes,
-                                     child_source=_CHILD_SOURCE, config_json=json.dumps(config))
+        source_fd = os.open(os.path.join(self._workdir, self.filename), os.O_RDONLY)
+        argv = _isolation.child_argv(
+            self.layer, source_fd=source_fd, filename=self.filename, forbidden=self.forbidden,
+            tmp_bytes=self.limits.tmp_bytes, folder_bytes=self.limits.folder_bytes,
+            child_source=_CHILD_SOURCE, config_json=json.dumps(config))
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                "HOME": inside, "TMPDIR": inside, "CNNGRADE_RUN": self._token,
                **{v: "1" for v in _THREAD_VARS}}
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(req_r, resp_w), start_new_session=True, env=env, cwd=self._workdir)
+                pass_fds=(req_r, resp_w, source_fd), start_new_session=True, env=env,
+                cwd=self._workdir)
         finally:
-            os.close(req_r)
-            os.close(resp_w)
-        self._req_w, self._resp_r, self._killed = req_w, resp_r, False
+            for fd in (req_r, resp_w, source_fd):
+                os.close(fd)
+        self._req_w, self._resp_r = req_w, resp_r
         for fd in (req_w, resp_r, self._proc.stdout.fileno(), self._proc.stderr.fileno()):
             os.set_blocking(fd, False)
         limit = min(self.limits.load_timeout_s, remaining)

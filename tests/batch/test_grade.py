@@ -1,7 +1,7 @@
 """``cnngrade grade`` end to end, with the real checker and sandbox on a five-entry class.
 
 The class (``submissions/class``): two correct solutions (a file and a folder), one that
-ignores the stride, one syntax error, one binary file. A reduced hypothesis budget
+reads a stride tuple as (width, height), one syntax error, one binary file. A reduced hypothesis budget
 (``--max-examples 2``) keeps the suite fast; grading stays deterministic.
 """
 
@@ -21,11 +21,13 @@ from click.testing import CliRunner
 from cli import main
 from grader.batch import grade_class
 from grader.batch.cache import CACHE_FILENAME
+from grader.batch.executors import DaskExecutor
+from grader.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASS = Path(__file__).parent / "submissions" / "class"
 EXAMPLES = 2
-NAMES = ["binary", "good", "nostride", "syntax", "vec"]
+NAMES = ["binary", "good", "swapped", "syntax", "vec"]
 
 
 def _cli(*args: str) -> list[str]:
@@ -76,7 +78,7 @@ def test_every_submission_gets_a_grade_and_the_files_of_the_contract(baseline):
     grades = {g["submission"]: g for g in _grades(baseline)}
     assert sorted(grades) == NAMES
     assert grades["good"]["status"] == grades["vec"]["status"] == "passed"
-    assert grades["nostride"]["status"] == "failed" and "stride_ignored" in grades["nostride"]["misconceptions"]
+    assert grades["swapped"]["status"] == "failed" and grades["swapped"]["misconceptions"] == ["stride_swapped"]
     assert grades["syntax"]["status"] == "error" and grades["syntax"]["verdict"] == "syntax_error"
     assert grades["binary"]["status"] == "error" and "binary.py" in grades["binary"]["feedback"]
     for name in NAMES:
@@ -114,7 +116,7 @@ def test_regrade_after_changing_one_submission_reruns_only_that_one(klass, basel
     assert again.regraded == [] and again.reused == len(NAMES)
 
     before = {r.submission: r for r in again}
-    changed = klass / "nostride.py"
+    changed = klass / "swapped.py"
     original = changed.read_text()
     try:
         changed.write_text(original + "\n# resubmitted with a comment\n")
@@ -122,9 +124,9 @@ def test_regrade_after_changing_one_submission_reruns_only_that_one(klass, basel
                             progress=False, similarity=False)
     finally:
         changed.write_text(original)
-    assert third.regraded == ["nostride"] and third.reused == len(NAMES) - 1
+    assert third.regraded == ["swapped"] and third.reused == len(NAMES) - 1
     after = {r.submission: r for r in third}
-    assert after["nostride"].score == before["nostride"].score  # a comment changes no grade
+    assert after["swapped"].score == before["swapped"].score  # a comment changes no grade
     assert [g["submission"] for g in _grades(out)] == NAMES
 
 
@@ -136,7 +138,7 @@ def test_dask_cluster_run_equals_the_local_run(klass, baseline, tmp_path):
         graded = grade_class(klass, exercise="conv2d-forward", out_dir=tmp_path / "out",
                              scheduler=cluster.scheduler_address, max_examples=EXAMPLES,
                              progress=False, similarity=False)
-    assert sorted(graded.regraded) == ["good", "nostride", "syntax", "vec"]  # binary never reaches a worker
+    assert sorted(graded.regraded) == ["good", "swapped", "syntax", "vec"]  # binary never reaches a worker
     assert _grades(tmp_path / "out") == _grades(baseline)
 
 
@@ -146,8 +148,6 @@ def test_dask_cluster_run_equals_the_local_run(klass, baseline, tmp_path):
     (["grade", "{class}", "--exercise", "no-such-exercise"], "unknown code exercise 'no-such-exercise'"),
     (["grade", "{class}", "--exercise", "conv2d-forward", "--export", "canvas"], "--export canvas needs --roster"),
     (["grade", "{class}", "--exercise", "conv2d-forward", "--roster", "{tmp}/none.csv"], "roster file"),
-    (["grade", "{class}", "--exercise", "conv2d-forward", "--scheduler", "tcp://127.0.0.1:9"],
-     "cannot connect to the Dask scheduler"),
 ])
 def test_user_mistakes_exit_2_with_one_line_and_write_nothing(tmp_path, args, message):
     (tmp_path / "empty").mkdir()
@@ -158,3 +158,9 @@ def test_user_mistakes_exit_2_with_one_line_and_write_nothing(tmp_path, args, me
     first = result.output.splitlines()[0]
     assert first.startswith("Error: ") and message in first
     assert not out.exists()
+
+
+def test_an_unreachable_scheduler_is_a_user_error():
+    pytest.importorskip("distributed")
+    with pytest.raises(UserError, match="cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
+        DaskExecutor("tcp://127.0.0.1:9", connect_timeout=1)

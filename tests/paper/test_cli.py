@@ -93,3 +93,9 @@ def test_practice_reads_answers_from_stdin_and_shows_the_solution():
     wrong = CliRunner().invoke(main, ["practice", "convolution-by-hand", "--difficulty", "easy", "--seed", "1"],
                                input="x\n0\n0\n0\n0\n")
     assert "is not a number" in wrong.output and "Score: 0/1" in wrong.output
+
+
+def test_count_and_roster_together_is_a_user_error(tmp_path):
+    res = CliRunner().invoke(main, ["new", "exercise", "param-count", "--count", "3",
+                                    "--roster", str(_roster(tmp_path)), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "either --count or --roster" in res.output

@@ -49,6 +49,13 @@ def test_named_architectures_match_published_parameter_counts():
     """ResNet-18 (11,689,512) and VGG-16 (138,357,544), torchvision's published totals, with
     the 512 x 7 x 7 feature map before global pooling / flattening at 224 x 224."""
     ex = get_exercise("architecture-trace")
-    for model, total in (("resnet18", 11_689_512), ("vgg16", 138_357_544)):
+    for model, total, first in (("resnet18", 11_689_512, (64, 112, 112)), ("vgg16", 138_357_544, (64, 224, 224))):
         v = ex.from_params({"type": "named", "model": model})
-        assert [p.answer for p in v.parts] == [total, (512, 7, 7)]
+        assert [p.answer for p in v.parts] == [total, first, (512, 7, 7)]
+
+
+def test_resnet_stages_follow_he_et_al_table_1():
+    """conv3_x of ResNet-18 is 128 x 28 x 28; conv5_x of ResNet-50 is 2048 x 7 x 7 (224 input)."""
+    ex = get_exercise("architecture-trace")
+    assert ex.from_params({"type": "named", "model": "resnet18", "stage": 3}).parts[-1].answer == (128, 28, 28)
+    assert ex.from_params({"type": "named", "model": "resnet50", "stage": 5}).parts[-1].answer == (2048, 7, 7)

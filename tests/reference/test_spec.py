@@ -232,3 +232,16 @@ def test_spec_built_models_run_on_real_tensors():
 
     model = load_spec(SPECS / "course-exercise.yaml").to_model()
     assert model(torch.zeros(1, 3, 100, 100)).shape == (1, 100)
+
+
+def test_cifar_example_counts_by_hand():
+    result = analyze(SPECS / "cifar-vgg-bn.yaml")
+    # convs without bias: 3*32*9, 32*32*9, 32*64*9; batch norm gamma+beta: 2*(32+32+64);
+    # fc after global pooling: 64*10 + 10. Running statistics are buffers: 2*(32+32+64).
+    assert result.total_params == 3 * 32 * 9 + 32 * 32 * 9 + 32 * 64 * 9 + 2 * 128 + 650
+    assert result.total_buffers == 2 * 128
+    rows = {r.name: r for r in result.layers}
+    assert rows["maxpool2"].output_shape == (64, 8, 8)
+    assert rows["globalavgpool1"].output_shape == (64, 1, 1)
+    # 3x3, 3x3 (5), pool (6, jump 2), 3x3 (10), pool (12, jump 4)
+    assert rows["maxpool2"].receptive_field == (12, 12) and rows["maxpool2"].jump == (4, 4)

@@ -1,7 +1,7 @@
 """The hostile corpus (tests/sandbox/hostile/*.py), one submission per threat-model class.
 
 Every case checks: the expected verdict and message; the grader alive (this process goes
-on and a good sandbox still works afterwards); no process of the run left over; no file
+on: every later test runs in it); no process of the run left over; no file
 changed outside the run's own folder; no value of the grader's environment in any output;
 and the grading process's peak memory bounded. Each runs under bubblewrap ("auto" here)
 and, unless it is decided purely inside the child's Python, under the portable layer.
@@ -20,7 +20,8 @@ from sandbox_support import (HOSTILE, PWNED, SECRET_VALUE, canary_paths, leftove
 import grader
 from grader.sandbox import Sandbox, SandboxLimits
 
-LIMITS = SandboxLimits(call_timeout_s=1.0, load_timeout_s=2.0, total_timeout_s=30.0)
+LIMITS = SandboxLimits(call_timeout_s=1.0, load_timeout_s=2.0, total_timeout_s=30.0,
+                       folder_bytes=8 << 20)
 X = np.arange(1.0, 25.0).reshape(4, 6)
 
 # file -> (expected load verdict, expected call verdicts, substring of the message,
@@ -70,6 +71,7 @@ CASES = {
     "write_via_dir_fd": ("ok", {"forbidden", "exception"}, "", "paths"),
     "read_other_runs": ("ok", {"ok"}, "", "x"),
     "tamper_bootstrap": ("ok", {"forbidden"}, "import of torch", "paths"),
+    "disk_fill": ("ok", {"exception", "ok"}, "", "x"),
     "import_grader": ("forbidden", None, "import of grader", "x"),
     "import_grader_by_path": ("ok", {"forbidden", "exception"}, "", "source"),
     "network": ("ok", {"forbidden"}, "network access", "x"),
@@ -79,6 +81,7 @@ CASES = {
 
 # Under bubblewrap these targets do not even exist (FileNotFoundError, "exception"); the
 # portable layer, where they exist, must refuse them.
+BWRAP_VERDICT = {"disk_fill": ("exception", "No space left on device")}
 PORTABLE_VERDICT = {"write_via_dir_fd": ("forbidden", "writing outside the submission"),
                     "import_grader_by_path": ("forbidden", "reading the grader's files")}
 
@@ -143,7 +146,14 @@ def test_hostile_submission(name, isolation, world):
             if isolation == "portable" and name in PORTABLE_VERDICT:
                 verdict, part = PORTABLE_VERDICT[name]
                 assert res.verdict == verdict and part in res.message
+            if sb.layer == "bwrap" and name in BWRAP_VERDICT:
+                verdict, part = BWRAP_VERDICT[name]
+                assert res.verdict == verdict and part in res.message, res.message
             texts += [res.message, res.stdout, res.stderr]
+            if name == "flood_output":  # 8 MiB each way: 64 KiB kept, the rest counted
+                for stream in (res.stdout, res.stderr):
+                    assert len(stream) < LIMITS.output_bytes + 100
+                    assert stream.endswith(" more bytes not shown]")
             if res.ok:
                 _check_value(name, res.value, expected)
                 if isinstance(res.value, np.ndarray):
@@ -151,8 +161,10 @@ def test_hostile_submission(name, isolation, world):
         else:
             assert message in load.message
         tokens = list(sb._tokens)
+        folder = sb._workdir
 
     assert leftover_processes(tokens) == []
+    assert folder is None or not os.path.exists(folder)  # the run's folder is deleted
     assert snapshot(world) == before  # neighbours, gradebook, grader cwd, original file
     assert not PWNED.exists() and not Path("/tmp/grades.json").exists()
     assert all(SECRET_VALUE not in t for t in texts)
