@@ -35,6 +35,8 @@ __all__ = ["Sandbox", "SandboxLimits", "LoadResult", "CallResult", "DEFAULT_FORB
 #: the work, and cnngrade's own packages (the reference lives there).
 DEFAULT_FORBIDDEN = ("torch", "torchvision", "tensorflow", "jax", "jaxlib", "scipy", "cv2",
                      "skimage", "keras", "grader", "exercises", "solutions", "cli")
+#: Always forbidden, whatever an exercise configures: cnngrade itself.
+OWN_PACKAGES = ("grader", "exercises", "solutions", "cli")
 
 _CHILD_SOURCE = (Path(__file__).with_name("_child.py")).read_text(encoding="utf-8")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -265,6 +267,7 @@ class Sandbox:
         if not isinstance(filename, str) or not _FILENAME_RE.match(filename):
             raise UserError(f"Sandbox filename must look like 'solution.py', not {filename!r}.")
         forbidden = tuple(forbidden_imports)
+        forbidden += tuple(p for p in OWN_PACKAGES if p not in forbidden)
         bad = [m for m in forbidden if not isinstance(m, str) or not _NAME_RE.match(m)]
         if bad:
             raise UserError(f"forbidden_imports must be module names, not {bad[0]!r}.")

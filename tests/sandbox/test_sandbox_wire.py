@@ -75,3 +75,11 @@ def test_bad_limits_raise_user_error(field):
     """Non-positive limits are refused with the field's name."""
     with pytest.raises(UserError, match=field):
         SandboxLimits(**{field: 0})
+
+
+def test_own_packages_stay_forbidden_with_a_custom_list():
+    """An exercise that forbids only torch still cannot let a submission import cnngrade."""
+    with Sandbox("import grader\n", forbidden_imports=("torch",)) as sb:
+        assert "grader" in sb.forbidden and "torch" in sb.forbidden
+        load = sb.load()
+        assert load.verdict == "forbidden" and "import of grader" in load.message
