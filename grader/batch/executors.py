@@ -154,7 +154,7 @@ class DaskExecutor:
             pending[future] = task
             return future
 
-        running = as_completed([submit(t) for t in islice(source, 2 * threads)])
+        running = as_completed([submit(t) for t in islice(source, 2 * threads)], loop=self._client.loop)
         for future in running:
             task = pending.pop(future)
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
 import traceback
 from typing import Any
@@ -20,6 +21,9 @@ __all__ = ["grade_task", "grader_failure", "make_task", "GRADER_ERROR"]
 
 #: Verdict of a result whose grading failed on our side (never cached as final).
 GRADER_ERROR = "grader_error"
+# Hypothesis is not thread-safe: a Dask worker with several threads grades one task at a time
+# per process (run workers with --nthreads 1 and several processes for parallelism).
+_ONE_AT_A_TIME = threading.Lock()
 # File names the sandbox may show in tracebacks as they are; anything odder becomes solution.py.
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py")
 
@@ -61,8 +65,9 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
             spec = dataclasses.replace(spec, max_examples=examples,
                                        shrink_budget=min(spec.shrink_budget, 5 * examples))
         source = CodeSource(task["code"], task["name"], task["filename"])
-        result = check_submission(source, exercise=spec, name=task["name"],
-                                  sandbox_options=task.get("sandbox_options") or None)
+        with _ONE_AT_A_TIME:
+            result = check_submission(source, exercise=spec, name=task["name"],
+                                      sandbox_options=task.get("sandbox_options") or None)
         return {"result": result.to_dict(), "final": True}
     except Exception as exc:  # a grader bug must not stop the class: record it, retry next run
         last = traceback.extract_tb(exc.__traceback__)[-1:] or [None]

@@ -1,4 +1,5 @@
-"""The grading process's reply validation, fed forged headers directly (no child needed)."""
+"""Reply validation fed forged headers directly (no child needed), and the checks on
+Sandbox arguments and options."""
 
 from __future__ import annotations
 
