@@ -238,9 +238,37 @@ def similarity(submissions, threshold, html_path):
 
 
 @main.command("check")
-def check():
-    """Check your own solution: points per property group, smallest failing input, diagnosis."""
-    _not_built("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@click.option("--exercise", "-e", metavar="NAME", default=None,
+              help="Exercise to check against (default: the '# cnngrade exercise: NAME' header "
+                   "of the file, else inferred from the function names it defines).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of a table.")
+def check(path, exercise, as_json):
+    """Check your own solution: points per property group, smallest failing input, diagnosis.
+
+    PATH is your solution: a .py file or a Jupyter notebook (.ipynb, code cells taken in
+    order). Without PATH, the single starter or solution .py file in the current folder is
+    used. Your functions run in a sandbox on inputs drawn by hypothesis (the same for every
+    student); each failing group shows the smallest failing input and, when your output
+    matches a common mistake, names it. Exit status 0 only at full marks, 1 otherwise.
+
+    Example: cnngrade check conv2d_forward.py
+    """
+    import json as json_module
+    from pathlib import Path
+
+    from grader.checker import check_submission
+    from grader.checker.source import default_solution_path
+
+    target = Path(path) if path else default_solution_path(Path.cwd())
+    result = check_submission(target, exercise=exercise)
+    if as_json:
+        click.echo(json_module.dumps(result.to_dict(), indent=2))
+    else:
+        from grader.checker.display import print_result
+
+        print_result(result)
+    sys.exit(0 if result.status == "passed" else 1)
 
 
 @main.command("practice")

@@ -67,6 +67,9 @@ MISCONCEPTIONS = (
     Misconception("padding_ignored", FN, "your output ignores the padding argument; pad the input "
                   "with zeros before sliding the kernel.",
                   lambda x, w, b, stride=1, padding=0: refs.conv2d(x, w, b, stride, 0)),
+    Misconception("output_one_short", FN, "your output is one row and one column short; the output "
+                  "size is HO = (H + 2*ph - KH) // sh + 1 (count the first window too).",
+                  lambda x, w, b, stride=1, padding=0: refs.conv2d(x, w, b, stride, padding)[:, :, :-1, :-1]),
     Misconception("padding_one_side", FN, "your output pads only the top and left; zero padding is "
                   "symmetric (padding rows on top and bottom, columns on left and right).", _one_side),
     Misconception("padding_swapped", FN, "your output swaps the height and width entries of "

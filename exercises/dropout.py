@@ -127,7 +127,9 @@ def _mask_matches(case, call):
     zero_kept = (mask == 1) & (out == 0)
     nonzero_dropped = (mask == 0) & (out != 0)
     if zero_kept.any() or nonzero_dropped.any():
-        inverted = np.array_equal(mask == 1, out == 0)
+        # Inverted only with evidence both ways: a tiny case with one kept zero could be
+        # an element the code forgot to write.
+        inverted = zero_kept.any() and nonzero_dropped.any() and np.array_equal(mask == 1, out == 0)
         idx = tuple(int(i) for i in np.argwhere(zero_kept | nonzero_dropped)[0])
         return Failure(f"{FWD} returned out[{idx}] = {format_value(out[idx])} with mask[{idx}] = "
                        f"{format_value(mask[idx])}; a kept element (mask 1) must be nonzero and a "
@@ -157,16 +159,20 @@ def _hoeffding(n: int) -> float:
 
 def _rate(case, call):
     x, p, seed = _args(case)
-    _, mask = _run(call, x, p, seed)
+    out, mask = _run(call, x, p, seed)
     n = mask.size
     rate, t = float(np.mean(mask == 0)), _hoeffding(n)
     if abs(rate - p) <= t:
         return None
-    keep_confused = abs(rate - (1.0 - p)) <= t
+    # Which mistake: the mask alone swapped (out still drops a fraction p; x has no zeros),
+    # or the probability itself (out drops a fraction 1 - p too).
+    key = None
+    if abs(rate - (1.0 - p)) <= t:
+        key = "mask_inverted" if abs(float(np.mean(out == 0)) - p) <= t else "p_as_keep_probability"
     return Failure(f"{FWD} dropped {int(np.sum(mask == 0))} of {n} elements ({rate:.3f}) with p = {p}; "
                    f"expected a fraction within {t:.3f} of p (a correct dropout misses this bound "
                    f"with probability below {FALSE_FAIL:g}).",
-                   "p_as_keep_probability" if keep_confused else None)
+                   key)
 
 
 def _identity(case, call):
@@ -229,8 +235,13 @@ MISCONCEPTIONS = (
     Misconception("backward_p_as_keep_probability", BWD,
                   "your dx divides by p; p is the drop probability and the survivors were scaled "
                   "by 1 / (1 - p).",
-                  lambda dout, mask, p: dout * mask / p),
+                  lambda dout, mask, p: _divide(dout * mask, p)),
 )
+
+
+def _divide(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):  # p = 0: inf/NaN, as the mistake gives
+        return a / b
 
 
 # --- inputs -------------------------------------------------------------------------------

@@ -28,12 +28,13 @@ def print_result(result: SubmissionResult, *, console: Console | None = None) ->
                   Text(result.status, style=_STYLE.get(result.status, "")))
     console.print(table)
     if result.status == "error":
-        console.print(Text(result.tests[0].output if result.tests else result.feedback, style="red"))
+        console.print(Text(result.tests[0].output if result.tests else result.feedback, style="red"),
+                      soft_wrap=True)
         return
     for t in result.tests:
         if t.status == PASSED:
             continue
         console.rule(Text(f"{t.name}: {t.score:g}/{t.max_score:g}", style="bold"), align="left")
-        console.print(Text(t.output))
+        console.print(Text(t.output), soft_wrap=True)
     if result.status == PASSED:
         console.print(Text("All property groups pass: full marks.", style="green"))

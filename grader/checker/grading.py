@@ -76,7 +76,8 @@ def _select(exercise: CodeExercise, group: PropertyGroup, value: Any) -> list[tu
     return [(name, value[returns.index(name)]) for name in wanted]
 
 
-def _compare(exercise: CodeExercise, group: PropertyGroup, got: Any, expected: Any) -> str | None:
+def _compare(exercise: CodeExercise, group: PropertyGroup, got: Any, expected: Any, *,
+             values: bool | None = None) -> str | None:
     fn = exercise.function(group.function)
     if fn.returns:
         names = ", ".join(fn.returns)
@@ -89,7 +90,7 @@ def _compare(exercise: CodeExercise, group: PropertyGroup, got: Any, expected: A
         got_parts, exp_parts = [(None, got)], [(None, expected)]
     for (name, g), (_, e) in zip(got_parts, exp_parts):
         message = check_output(g, e, function=fn.name, tol=exercise.tolerance, output=name,
-                               values=not group.shape_only)
+                               values=not group.shape_only if values is None else values)
         if message:
             return message
     return None
@@ -197,8 +198,9 @@ def _diagnose(exercise: CodeExercise, group: PropertyGroup, smallest: _Evaluatio
         if m.function != group.function or m.reference is None:
             continue
         try:
-            if all(_compare(exercise, group, e.got, m.reference(*e.case.args, **e.case.kwargs)) is None
-                   for e in unique):
+            # Values always count here, even in shape-only groups: equal shapes prove little.
+            if all(_compare(exercise, group, e.got, m.reference(*e.case.args, **e.case.kwargs),
+                            values=True) is None for e in unique):
                 return m
         except Exception:  # the mistaken formula does not apply to this geometry: no match
             continue

@@ -45,10 +45,15 @@ def _np(t) -> np.ndarray:
     return _F().to_numpy(t).astype(np.float64)
 
 
+def _c(a):
+    """A contiguous float64 copy (torch refuses the negative strides of ``w[..., ::-1]``)."""
+    return None if a is None else np.ascontiguousarray(a, dtype=np.float64)
+
+
 def conv2d(x, w, b=None, stride=1, padding=0) -> np.ndarray:
     """Cross-correlation, symmetric zero padding, floor output size."""
     F = _F()
-    return _np(F.conv2d(x, w, None if b is None else b, stride=pair(stride), padding=pair(padding)))
+    return _np(F.conv2d(_c(x), _c(w), _c(b), stride=pair(stride), padding=pair(padding)))
 
 
 def conv2d_grads(dout, x, w, b, stride=1, padding=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,24 +63,24 @@ def conv2d_grads(dout, x, w, b, stride=1, padding=0) -> tuple[np.ndarray, np.nda
     def fn(x_, w_, b_):
         return F.conv2d(x_, w_, b_, stride=pair(stride), padding=pair(padding))
 
-    return tuple(_np(g) for g in F.vjp(fn, (x, w, b), dout))
+    return tuple(_np(g) for g in F.vjp(fn, (_c(x), _c(w), _c(b)), _c(dout)))
 
 
 def max_pool2d(x, kernel_size, stride=None) -> np.ndarray:
-    return _np(_F().max_pool2d(x, pair(kernel_size), pool_stride(kernel_size, stride)))
+    return _np(_F().max_pool2d(_c(x), pair(kernel_size), pool_stride(kernel_size, stride)))
 
 
 def max_pool2d_grad(dout, x, kernel_size, stride=None) -> np.ndarray:
     F = _F()
     k, s = pair(kernel_size), pool_stride(kernel_size, stride)
-    return _np(F.vjp(lambda x_: F.max_pool2d(x_, k, s), (x,), dout)[0])
+    return _np(F.vjp(lambda x_: F.max_pool2d(x_, k, s), (_c(x),), _c(dout))[0])
 
 
 def avg_pool2d(x, kernel_size, stride=None) -> np.ndarray:
-    return _np(_F().avg_pool2d(x, pair(kernel_size), pool_stride(kernel_size, stride)))
+    return _np(_F().avg_pool2d(_c(x), pair(kernel_size), pool_stride(kernel_size, stride)))
 
 
 def avg_pool2d_grad(dout, x, kernel_size, stride=None) -> np.ndarray:
     F = _F()
     k, s = pair(kernel_size), pool_stride(kernel_size, stride)
-    return _np(F.vjp(lambda x_: F.avg_pool2d(x_, k, s), (x,), dout)[0])
+    return _np(F.vjp(lambda x_: F.avg_pool2d(x_, k, s), (_c(x),), _c(dout))[0])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.errors import UserError
 
-__all__ = ["CodeSource", "read_source", "find_exercise_name", "HEADER"]
+__all__ = ["CodeSource", "read_source", "find_exercise_name", "default_solution_path", "HEADER"]
 
 #: The header line every starter carries: ``# cnngrade exercise: conv2d-forward``.
 HEADER = "# cnngrade exercise: {name}"
@@ -99,3 +99,28 @@ def find_exercise_name(code: str, catalogue: dict) -> str:
     if len(winners) > 1:
         raise UserError(f"the code matches several exercises ({', '.join(winners)}); pass --exercise NAME")
     return winners[0]
+
+
+def default_solution_path(folder: Path) -> Path:
+    """The file ``cnngrade check`` grades when given no PATH: the one .py file in ``folder``
+    carrying a ``# cnngrade exercise:`` header, else ``solution.py``, else the only .py file."""
+    candidates = sorted(p for p in Path(folder).glob("*.py") if p.is_file())
+    headed = [p for p in candidates if _HEADER_RE.search(_head(p))]
+    if len(headed) == 1:
+        return headed[0]
+    if (Path(folder) / "solution.py").is_file():
+        return Path(folder) / "solution.py"
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise UserError(f"no .py file in {folder}; give the PATH of your solution")
+    names = ", ".join(p.name for p in (headed or candidates)[:5])
+    raise UserError(f"several .py files in {folder} ({names}); give the PATH of your solution")
+
+
+def _head(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(4096)
+    except OSError:
+        return ""

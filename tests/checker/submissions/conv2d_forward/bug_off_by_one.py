@@ -1,6 +1,6 @@
 # cnngrade exercise: conv2d-forward
 """Buggy: output one row and column short (no +1)."""
-# expect: -
+# expect: output_one_short
 import numpy as np
 
 
