@@ -144,7 +144,8 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
     its single .py / .ipynb file), or a file NAME.py / NAME.ipynb. Results are cached in
     OUT as they finish: rerunning the same command after an interruption resumes, and
     unchanged submissions are never graded twice. Exit status 0 when every submission
-    received a grade (whatever it scored).
+    received a grade (whatever it scored); 1 when the grader itself failed on some (they
+    are graded again by the next run); 2 for a usage mistake (nothing is written).
 
     Example: cnngrade grade examples/class --exercise conv2d-forward --out out --export csv
     --roster examples/class/roster.csv

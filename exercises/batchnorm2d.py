@@ -163,13 +163,16 @@ MISCONCEPTIONS = (
 
 
 @st.composite
-def bn_cases(draw, *, batch=(1, 3), channels=(1, 3), size=(1, 5), affine=True, eps=None,
+def bn_cases(draw, *, batch=(1, 3), channels=(1, 3), size=(2, 5), affine=True, eps=(EPS,),
              dout=False):
     """Cases ``(x, gamma, beta[, eps=])`` or ``(dout, x, gamma, beta[, eps=])``.
 
     Every channel has at least two values (N*H*W >= 2: one value has no variance, and torch
-    refuses it too). ``affine=False`` fixes gamma = 1 and beta = 0; ``eps``: a tuple of
-    values to draw from, or None to leave the argument out (its default is used).
+    refuses it too). Spatial sides start at 2 so that a shrunk counterexample still tells the
+    axes apart (with H = 1, statistics over (N, C, H) and over N alone coincide for C = 1);
+    1x1 images come as explicit examples. ``affine=False`` fixes gamma = 1 and beta = 0; ``eps``: a tuple of
+    values to draw from (passed explicitly: only the defaults groups rely on the
+    default), or None to leave the argument out.
     """
     h, w = draw(st.integers(*size)), draw(st.integers(*size))
     n = draw(st.integers(max(batch[0], 2 if h * w == 1 else 1), batch[1]))
@@ -186,16 +189,20 @@ def bn_cases(draw, *, batch=(1, 3), channels=(1, 3), size=(1, 5), affine=True, e
     return Case(args, kwargs)
 
 
-def _fixed(seed, shape, *, dout=False, eps=None, low_variance=False):
+def _fixed(seed, shape, *, dout=False, eps=EPS, low_variance=False, affine=True):
     """An explicit case; ``low_variance`` makes channel 0 constant and channel 1 nearly so
-    (one value differs by 1/4), where eps decides the output (a missing or wrong eps shows)."""
+    (one value differs by 1/4), where eps decides the output (a missing or wrong eps shows);
+    ``eps=None`` leaves the argument out; ``affine=False`` fixes gamma = 1 and beta = 0."""
     x = fixed_values(seed, shape)
     if low_variance:
         x[:, 0] = 0.5
         x[:, 1] = -0.25
         x[0, 1, 0, 0] = 0.0
     c = shape[1]
-    args = (x, fixed_values(seed + 1, (c,)) + 2.5, fixed_values(seed + 2, (c,)))  # gamma != 0
+    if affine:
+        args = (x, fixed_values(seed + 1, (c,)) + 2.5, fixed_values(seed + 2, (c,)))  # gamma != 0
+    else:
+        args = (x, np.ones(c), np.zeros(c))
     if dout:
         args = (fixed_values(seed + 3, shape), *args)
     return Case(args, {} if eps is None else {"eps": eps})
@@ -218,17 +225,18 @@ GROUPS = (
     _fwd_group("shape", 1, "Forward: the output has the shape of x.", batch=(1, 3), channels=(1, 4)),
     _fwd_group("normalise", 3, "Forward: one channel, gamma = 1, beta = 0: zero mean, unit variance "
                "over (N, H, W), biased variance.",
-               [_fixed(1, (2, 1, 3, 3), eps=EPS)], channels=(1, 1), batch=(1, 4), affine=False),
+               [_fixed(1, (2, 1, 3, 3), affine=False)], channels=(1, 1), batch=(1, 4), affine=False),
     _fwd_group("per_channel", 2, "Forward: every channel is normalised with its own statistics.",
-               [_fixed(2, (2, 3, 2, 2))], channels=(2, 4), affine=False),
+               [_fixed(2, (2, 3, 2, 2), affine=False)], channels=(2, 4), affine=False),
     _fwd_group("batch", 2, "Forward: the statistics pool the whole batch, not each image.",
-               [_fixed(3, (3, 2, 2, 3))], batch=(2, 4), affine=False),
+               [_fixed(3, (3, 2, 2, 3), affine=False), _fixed(12, (4, 2, 1, 1), affine=False)],
+               batch=(2, 4), affine=False),
     _fwd_group("gamma_beta", 2, "Forward: scale by gamma and shift by beta, per channel.",
                [_fixed(4, (2, 2, 2, 2))], channels=(1, 3)),
     _fwd_group("eps", 1, "Forward: eps given explicitly, added to the variance inside the square root.",
                [_fixed(5, (2, 2, 2, 2), eps=1.0)], eps=_EPS_VALUES),
     _fwd_group("defaults", 1, "Forward: called without eps: eps = 1e-5 (a nearly constant channel shows it).",
-               [_fixed(6, (2, 2, 2, 2), low_variance=True)], channels=(2, 3)),
+               [_fixed(6, (2, 2, 2, 2), eps=None, low_variance=True)], channels=(2, 3), eps=None),
     _bwd_group("dx", 3, "Backward: dx, including the paths through the mean and the variance.", ("dx",),
                [_fixed(7, (2, 2, 2, 2), dout=True)]),
     _bwd_group("dgamma", 2, "Backward: dgamma, shape (C,).", ("dgamma",),
@@ -238,7 +246,7 @@ GROUPS = (
     _bwd_group("backward_eps", 1, "Backward: eps given explicitly (all three gradients).", None,
                [_fixed(10, (2, 2, 2, 2), dout=True, eps=1.0)], eps=_EPS_VALUES),
     _bwd_group("backward_defaults", 1, "Backward: called without eps: eps = 1e-5 (all three gradients).",
-               None, [_fixed(11, (2, 2, 2, 2), dout=True, low_variance=True)]),
+               None, [_fixed(11, (2, 2, 2, 2), dout=True, eps=None, low_variance=True)], eps=None),
 )
 
 EXERCISE = CodeExercise(

@@ -69,7 +69,11 @@ class LocalPoolExecutor:
         return f"LocalPoolExecutor(jobs={self.jobs})"
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+        if os.name != "posix":
+            return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("forkserver")
+        # The fork server imports the checker (torch, hypothesis) once; workers fork from it warm.
+        context.set_forkserver_preload(["grader.batch.worker", "grader.checker.grading"])
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
 
     def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:

@@ -15,6 +15,7 @@ The flow of :func:`grade_class`:
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,7 +31,10 @@ from grader.batch.worker import make_task
 from grader.errors import UserError
 from grader.results import SubmissionResult
 
-__all__ = ["grade_class", "GradedClass"]
+__all__ = ["grade_class", "GradedClass", "SIMILARITY_AUTO_LIMIT"]
+
+#: Above this many submissions the report leaves similarity out (its index grows with the class).
+SIMILARITY_AUTO_LIMIT = 5000
 
 
 class GradedClass(Sequence):
@@ -142,7 +146,11 @@ def grade_class(
         report.note(f"skipped {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} that "
                     f"are not submissions: {', '.join(found.skipped[:8])}{', ...' if len(found.skipped) > 8 else ''}")
     cache_path = out / CACHE_FILENAME
-    cache = ResultCache(cache_path)
+    try:
+        cache = ResultCache(cache_path)
+    except (OSError, sqlite3.Error) as exc:
+        executor.close()
+        raise UserError(f"cannot write the result cache in {out} ({exc})") from None
     keys: list[CacheKey] = []
     graded = GradedClass(cache_path, keys)
     # A quick pass with fewer examples must never be reused by a full run: part of the version.
@@ -158,7 +166,7 @@ def grade_class(
                 report.reused(submission.name)
                 continue
             if problem is not None:
-                result = error_result(spec, submission=submission.name, verdict="unreadable", message=problem)
+                result = error_result(spec, submission=submission.name, verdict="not_gradable", message=problem)
                 cache.put(key, result)
                 graded.regraded.append(submission.name)
                 report.done(result)
@@ -182,7 +190,10 @@ def grade_class(
         executor.close()
         cache.close()
 
-    if similarity:
+    if similarity and len(found.submissions) > SIMILARITY_AUTO_LIMIT:
+        report.note(f"similarity skipped for {len(found.submissions)} submissions (more than "
+                    f"{SIMILARITY_AUTO_LIMIT}); run 'cnngrade similarity' on the folder separately")
+    elif similarity:
         graded.similar = find_similar(_sources(found.submissions), threshold=threshold, baseline=_starter(spec))
     graded.outputs = write_outputs(graded, out_dir=out, exports=chosen, roster=roster_obj,
                                    similarity=graded.similar, title=getattr(spec, "title", None) or spec.name)

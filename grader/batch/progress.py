@@ -28,6 +28,7 @@ class Progress:
         self._bar = None
         self._task = None
         self._notes: list[str] = []
+        self._entered = False
 
     def __repr__(self) -> str:
         return f"Progress({self.count}/{self.total})"
@@ -45,6 +46,7 @@ class Progress:
             )
             self._bar.start()
             self._task = self._bar.add_task("grading", total=self.total, last="")
+        self._entered = True
         for note in self._notes:
             self._line(note)
         return self
@@ -65,8 +67,11 @@ class Progress:
             print(text, file=self.stream, flush=True)
 
     def note(self, text: str) -> None:
-        """A line for the instructor (shown when the loop starts)."""
-        self._notes.append(text)
+        """A line for the instructor (held until the loop starts, printed at once after)."""
+        if self._entered:
+            self._line(text)
+        else:
+            self._notes.append(text)
 
     def reused(self, name: str) -> None:
         """A result taken from the cache."""

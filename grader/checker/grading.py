@@ -197,13 +197,19 @@ def _diagnose(exercise: CodeExercise, group: PropertyGroup, smallest: _Evaluatio
     for m in exercise.misconceptions:
         if m.function != group.function or m.reference is None:
             continue
-        try:
+        matched = 0
+        for e in unique:
+            try:
+                alternative = m.reference(*e.case.args, **e.case.kwargs)
+            except Exception:  # the mistaken formula is undefined on this input: no evidence
+                continue
             # Values always count here, even in shape-only groups: equal shapes prove little.
-            if all(_compare(exercise, group, e.got, m.reference(*e.case.args, **e.case.kwargs),
-                            values=True) is None for e in unique):
+            if _compare(exercise, group, e.got, alternative, values=True) is not None:
+                break
+            matched += 1
+        else:
+            if matched:
                 return m
-        except Exception:  # the mistaken formula does not apply to this geometry: no match
-            continue
     return None
 
 

@@ -20,6 +20,12 @@ __all__ = [
     "avg_pool2d",
     "avg_pool2d_grad",
     "pool_stride",
+    "pool_ceil",
+    "window_backward",
+    "relu",
+    "relu_grad",
+    "linear",
+    "linear_grads",
 ]
 
 
@@ -84,3 +90,48 @@ def avg_pool2d_grad(dout, x, kernel_size, stride=None) -> np.ndarray:
     F = _F()
     k, s = pair(kernel_size), pool_stride(kernel_size, stride)
     return _np(F.vjp(lambda x_: F.avg_pool2d(x_, k, s), (_c(x),), _c(dout))[0])
+
+
+def pool_ceil(kind: str, x, kernel_size, stride=None) -> np.ndarray:
+    """Pooling with the output size rounded up (torch's ``ceil_mode=True``)."""
+    F = _F()
+    fn = F.max_pool2d if kind == "max" else F.avg_pool2d
+    return _np(fn(_c(x), pair(kernel_size), pool_stride(kernel_size, stride), ceil_mode=True))
+
+
+def window_backward(dout, x, kernel_size, stride, route, *, accumulate: bool = True) -> np.ndarray:
+    """A pooling backward written as loops: ``route(window, g) -> patch`` gives the gradient
+    of one window; ``accumulate=False`` overwrites where windows overlap (a common bug)."""
+    (kh, kw), (sh, sw) = pair(kernel_size), pool_stride(kernel_size, stride)
+    dx = np.zeros_like(np.asarray(x, dtype=np.float64))
+    N, C, HO, WO = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(HO):
+                for j in range(WO):
+                    window = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    patch = route(window, dout[n, c, i, j])
+                    if accumulate:
+                        dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += patch
+                    else:
+                        dx[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] = patch
+    return dx
+
+
+def relu(x) -> np.ndarray:
+    return _np(_F().relu(_c(x)))
+
+
+def relu_grad(dout, x) -> np.ndarray:
+    F = _F()
+    return _np(F.vjp(F.relu, (_c(x),), _c(dout))[0])
+
+
+def linear(x, w, b=None) -> np.ndarray:
+    return _np(_F().linear(_c(x), _c(w), _c(b)))
+
+
+def linear_grads(dout, x, w, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    F = _F()
+    return tuple(_np(g) for g in F.vjp(F.linear, (_c(x), _c(w), _c(b)), _c(dout)))
+

@@ -25,6 +25,7 @@ __all__ = [
     "fixed_values",
     "fixed_conv_case",
     "fixed_pool_case",
+    "linear_cases",
 ]
 
 Range = tuple[int, int]
@@ -209,3 +210,17 @@ def fixed_pool_case(seed: int, *, n: int, c: int, h: int, w: int, kernel_size, s
 
 def _as_pair(v) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+@st.composite
+def linear_cases(draw, *, batch: Range = (1, 4), features_in: Range = (1, 6), features_out: Range = (1, 5),
+                 bias: bool = True, dout: bool = False):
+    """Cases ``(x, w, b)`` for a fully connected layer (x (N, D), w (M, D), b (M,)), or
+    ``(dout, x, w, b)`` with ``dout=True``."""
+    for name, bounds in (("batch", batch), ("features_in", features_in), ("features_out", features_out)):
+        _check_range(name, bounds, minimum=1)
+    n, d, m = draw(st.integers(*batch)), draw(st.integers(*features_in)), draw(st.integers(*features_out))
+    x, w = draw(values((n, d))), draw(values((m, d)))
+    b = draw(values((m,))) if bias else np.zeros(m)
+    return Case((draw(values((n, m))), x, w, b)) if dout else Case((x, w, b))
+

@@ -164,3 +164,15 @@ def test_an_unreachable_scheduler_is_a_user_error():
     pytest.importorskip("distributed")
     with pytest.raises(UserError, match="cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
         DaskExecutor("tcp://127.0.0.1:9", connect_timeout=1)
+
+
+def test_an_output_folder_inside_the_submissions_is_refused(tmp_path):
+    klass = tmp_path / "subs"
+    shutil.copytree(CLASS, klass)
+    result = CliRunner().invoke(main, ["grade", str(klass), "--exercise", "conv2d-forward",
+                                       "--out", str(klass / "out"), "--jobs", "0"])
+    assert result.exit_code == 2 and "is inside the submissions folder" in result.output.splitlines()[0]
+    result = CliRunner().invoke(main, ["grade", str(klass), "--exercise", "conv2d-forward",
+                                       "--out", str(tmp_path / "out"), "--jobs", "0"])
+    assert result.exit_code == 2 and "--jobs must be a positive number" in result.output.splitlines()[0]
+    assert not (klass / "out").exists() and not (tmp_path / "out").exists()

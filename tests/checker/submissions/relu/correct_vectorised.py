@@ -1,0 +1,12 @@
+# cnngrade exercise: relu
+"""Model solution: ReLU with numpy ufuncs."""
+
+import numpy as np
+
+
+def relu_forward(x):
+    return np.maximum(x, 0)
+
+
+def relu_backward(dout, x):
+    return dout * (x > 0)
