@@ -11,6 +11,7 @@ misconception catalogue to name the mistake.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -113,6 +114,29 @@ def _evaluate(exercise: CodeExercise, group: PropertyGroup, sandbox, case: Case)
                        comparable=True)
 
 
+@contextlib.contextmanager
+def _without_local_constants():
+    """Hypothesis mixes constants found in "local" source files (those under the working
+    directory) into its draws and caches them in ./.hypothesis; which files count depends on
+    the folder a student runs from, so grading would not be the same everywhere. Switch that
+    off while grading (and leave no .hypothesis folder behind)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        empty = type(providers._local_constants)()
+        saved = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):  # another hypothesis version: nothing to switch off
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        cache.clear()
+
+
 class _SearchOver(BaseException):
     """Ends a hypothesis run from inside (a BaseException, so hypothesis does not take it
     for a failure): the call budget is spent, or the child timed out or crashed."""
@@ -164,7 +188,8 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
         print_blob=False,
     )(given(group.cases)(run))
     try:
-        test()
+        with _without_local_constants():
+            test()
     except _Falsified as exc:
         return exc.evaluation, failures
     except _SearchOver:

@@ -74,8 +74,27 @@ def _pair(draw, bounds: Range, same: bool) -> tuple[int, int]:
     return (first, first) if same else (first, draw(st.integers(*bounds)))
 
 
+def conv_cases(**bounds):
+    """Cases ``(x, w, b[, stride=][, padding=])`` for a 2-D convolution, or with
+    ``dout=True`` ``(dout, x, w, b, ...)`` for its backward pass (bounds validated here;
+    see :func:`_conv_cases` for the keywords)."""
+    spec = {**_CONV_DEFAULTS, **bounds}
+    for name in ("batch", "channels", "filters", "size", "kernel"):
+        _check_range(name, spec[name], minimum=1)
+    for name in ("stride", "padding"):
+        if spec[name] is not None:
+            _check_range(name, spec[name], minimum=1 if name == "stride" else 0)
+    if spec["kernel"][0] > spec["size"][1]:
+        raise ValueError(f"kernel minimum {spec['kernel'][0]} cannot fit size maximum {spec['size'][1]}")
+    return _conv_cases(**bounds)
+
+
+_CONV_DEFAULTS = dict(batch=(1, 1), channels=(1, 1), filters=(1, 1), size=(1, 12), kernel=(1, 5),
+                      stride=None, padding=None)
+
+
 @st.composite
-def conv_cases(
+def _conv_cases(
     draw,
     *,
     batch: Range = (1, 1),
@@ -100,11 +119,6 @@ def conv_cases(
       height and width share one value).
     * ``bias``: False keeps the bias at zero (isolates the sliding window from the bias).
     """
-    for name, bounds in (("batch", batch), ("channels", channels), ("filters", filters),
-                         ("size", size), ("kernel", kernel)):
-        _check_range(name, bounds, minimum=1)
-    if kernel[0] > size[1]:
-        raise ValueError(f"kernel minimum {kernel[0]} cannot fit size maximum {size[1]}")
     same = square or not tuple_args
     n, c, f = draw(st.integers(*batch)), draw(st.integers(*channels)), draw(st.integers(*filters))
     kh, kw = _pair(draw, kernel, square)
@@ -127,8 +141,22 @@ def conv_cases(
     return Case((g, x, w, b), kwargs)
 
 
+def pool_cases(**bounds):
+    """Cases ``(x, kernel_size[, stride])`` for 2-D pooling, or ``(dout, x, kernel_size[,
+    stride])`` with ``dout=True`` (bounds validated here; see :func:`_pool_cases`)."""
+    for name in ("batch", "channels", "size", "kernel"):
+        if name in bounds:
+            _check_range(name, bounds[name], minimum=1)
+    stride = bounds.get("stride")
+    if stride == "overlap" and bounds.get("kernel", (1, 4))[1] < 2:
+        raise ValueError("stride='overlap' needs kernels of at least 2")
+    if stride not in (None, "overlap"):
+        _check_range("stride", stride, minimum=1)
+    return _pool_cases(**bounds)
+
+
 @st.composite
-def pool_cases(
+def _pool_cases(
     draw,
     *,
     batch: Range = (1, 1),
@@ -144,10 +172,6 @@ def pool_cases(
     """Cases ``(x, kernel_size[, stride])`` for 2-D pooling, or ``(dout, x, kernel_size[,
     stride])`` with ``dout=True``. ``stride``: bounds, ``"overlap"`` (1 <= stride < kernel,
     so windows overlap; needs kernels >= 2), or None to leave it out (stride = kernel)."""
-    for name, bounds in (("batch", batch), ("channels", channels), ("size", size), ("kernel", kernel)):
-        _check_range(name, bounds, minimum=1)
-    if stride == "overlap" and kernel[1] < 2:
-        raise ValueError("stride='overlap' needs kernels of at least 2")
     same = square or not tuple_args
     n, c = draw(st.integers(*batch)), draw(st.integers(*channels))
     lo_k = max(kernel[0], 2) if stride == "overlap" else kernel[0]
@@ -171,11 +195,15 @@ def pool_cases(
     return Case((g, *args))
 
 
-@st.composite
-def array_cases(draw, *, ndim: Range = (1, 4), side: Range = (1, 6), count: int = 1, same_shape: bool = True):
+def array_cases(*, ndim: Range = (1, 4), side: Range = (1, 6), count: int = 1):
     """Cases of ``count`` arrays of one random shape (elementwise layers such as relu)."""
     _check_range("ndim", ndim, minimum=1)
     _check_range("side", side, minimum=1)
+    return _array_cases(ndim=ndim, side=side, count=count)
+
+
+@st.composite
+def _array_cases(draw, *, ndim, side, count):
     shape = tuple(draw(st.lists(st.integers(*side), min_size=ndim[0], max_size=ndim[1])))
     return Case(tuple(draw(values(shape)) for _ in range(count)))
 
@@ -212,13 +240,17 @@ def _as_pair(v) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
-@st.composite
-def linear_cases(draw, *, batch: Range = (1, 4), features_in: Range = (1, 6), features_out: Range = (1, 5),
+def linear_cases(*, batch: Range = (1, 4), features_in: Range = (1, 6), features_out: Range = (1, 5),
                  bias: bool = True, dout: bool = False):
     """Cases ``(x, w, b)`` for a fully connected layer (x (N, D), w (M, D), b (M,)), or
     ``(dout, x, w, b)`` with ``dout=True``."""
     for name, bounds in (("batch", batch), ("features_in", features_in), ("features_out", features_out)):
         _check_range(name, bounds, minimum=1)
+    return _linear_cases(batch=batch, features_in=features_in, features_out=features_out, bias=bias, dout=dout)
+
+
+@st.composite
+def _linear_cases(draw, *, batch, features_in, features_out, bias, dout):
     n, d, m = draw(st.integers(*batch)), draw(st.integers(*features_in)), draw(st.integers(*features_out))
     x, w = draw(values((n, d))), draw(values((m, d)))
     b = draw(values((m,))) if bias else np.zeros(m)

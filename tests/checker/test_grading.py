@@ -1,0 +1,126 @@
+"""check_submission end to end: errors, partial credit, feedback text, determinism, starters."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from checker_support import SUBMISSIONS, quick
+
+from grader.checker import CodeSource, check, check_submission, write_starter
+from grader.sandbox import SandboxLimits
+
+
+def _grade(code, exercise, **kw):
+    return check_submission(CodeSource(code, "student"), exercise=quick(exercise), **kw)
+
+
+def test_syntax_error_is_status_error_with_the_sandbox_verdict():
+    result = _grade("def relu_forward(x):\n    return x +\n", "relu")
+    assert result.status == "error" and result.verdict == "syntax_error" and result.score == 0
+    assert all(t.status == "error" and t.score == 0 for t in result.tests)
+    assert "line 2" in result.feedback
+
+
+def test_forbidden_import_is_status_error():
+    result = _grade("import torch\ndef relu_forward(x):\n    return x\n", "relu")
+    assert result.status == "error" and result.verdict == "forbidden"
+    assert "torch" in result.feedback
+
+
+def test_no_exercise_function_is_status_error():
+    result = _grade("def helper(x):\n    return x\n", "relu")
+    assert result.status == "error" and result.verdict == "missing_function"
+    assert result.tests[0].output == "solution.py defines none of the functions of relu (relu_forward, relu_backward)."
+
+
+def test_a_missing_second_function_costs_only_its_groups():
+    code = (SUBMISSIONS / "maxpool2d" / "correct_loops.py").read_text().split("def maxpool2d_backward")[0]
+    result = _grade(code, "maxpool2d")
+    by_status = {t.name: t.status for t in result.tests}
+    assert by_status["forward_windows"] == "passed" and by_status["backward_routing"] == "failed"
+    assert result.score == 11 and result.status == "failed"
+    routing = next(t for t in result.tests if t.name == "backward_routing")
+    assert routing.output.endswith("Failed: solution.py defines no function maxpool2d_backward; the exercise asks for it.")
+
+
+def test_a_timeout_costs_only_the_groups_that_hang():
+    code = "import numpy as np\ndef relu_forward(x):\n    return np.maximum(x, 0)\n" \
+           "def relu_backward(dout, x):\n    while True:\n        pass\n"
+    result = _grade(code, "relu", sandbox_options={"limits": SandboxLimits(call_timeout_s=1.0)})
+    assert [t.status for t in result.tests] == ["passed", "failed", "failed"]
+    assert "timed out" in result.tests[1].output
+
+
+def test_exceptions_nan_and_none_get_clear_messages():
+    code = "import numpy as np\ndef relu_forward(x):\n    return np.full(x.shape, np.nan)\n" \
+           "def relu_backward(dout, x):\n    raise ValueError('not yet')\n"
+    result = _grade(code, "relu")
+    assert "relu_forward returned an array with" in result.tests[0].output and "NaN" in result.tests[0].output
+    assert "ValueError: not yet" in result.tests[1].output and "line 5" in result.tests[1].output
+
+
+def test_failing_group_shows_diagnosis_and_the_counterexample():
+    result = check_submission(SUBMISSIONS / "conv2d_forward" / "bug_flipped_kernel.py", exercise=quick("conv2d-forward"))
+    single = next(t for t in result.tests if t.name == "single_channel")
+    assert single.misconception == "flipped_kernel"
+    assert ("Diagnosis: your output equals a true convolution with the flipped kernel; the layer computes "
+            "cross-correlation (do not flip w).") in single.output
+    assert "Smallest failing input:" in single.output and "Expected:" in single.output and "Got:" in single.output
+    assert set(single.counterexample) == {"inputs", "expected", "got"}
+    assert set(single.counterexample["inputs"]) >= {"x", "w", "b"}
+    json.dumps(result.to_dict())  # the whole result is JSON-able
+
+
+def test_common_misconceptions_are_named_with_their_exact_message():
+    cases = {("maxpool2d", "bug_backward_all_ties"): "your gradient goes to every position that ties for the "
+             "maximum; it goes to one position only, the first maximum (as np.argmax picks).",
+             ("conv2d_forward", "bug_padding_one_side"): "your output pads only the top and left; zero padding is "
+             "symmetric (padding rows on top and bottom, columns on left and right).",
+             ("avgpool2d", "bug_forward_sum"): "your output is the window sum; average pooling divides it by the "
+             "window size KH * KW."}
+    names = {"maxpool2d": "maxpool2d", "conv2d_forward": "conv2d-forward", "avgpool2d": "avgpool2d"}
+    for (folder, stem), message in cases.items():
+        result = check_submission(SUBMISSIONS / folder / f"{stem}.py", exercise=quick(names[folder]))
+        assert any(f"Diagnosis: {message}" in t.output for t in result.tests), result.feedback
+
+
+def _stable(result_dict):
+    result_dict.pop("duration_s")
+    return result_dict
+
+
+def test_same_score_and_feedback_on_two_runs_and_in_a_fresh_process(tmp_path):
+    path = SUBMISSIONS / "conv2d_forward" / "bug_stride_swapped.py"
+    first, second = check_submission(path), check_submission(path)
+    assert _stable(first.to_dict()) == _stable(second.to_dict())
+    # "Another machine": a fresh interpreter, another hash seed, another working directory.
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    proc = subprocess.run([sys.executable, "-m", "cli", "check", str(path), "--json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120,
+                          )
+    assert proc.returncode == 1, proc.stderr
+    assert _stable(json.loads(proc.stdout)) == _stable(first.to_dict())
+    assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_starter_has_the_header_and_grades_as_failed_with_none_messages(tmp_path):
+    starter, statement = write_starter("conv2d-forward", out_dir=tmp_path / "hw")
+    text = starter.read_text()
+    assert text.startswith("# cnngrade exercise: conv2d-forward\n")
+    assert "def conv2d_forward(x, w, b, stride=1, padding=0):" in text
+    assert statement.read_text().startswith("# Convolution forward pass")
+    result = check_submission(starter)  # exercise from the header line
+    assert result.exercise == "conv2d-forward" and result.status == "failed" and result.score == 0
+    assert "conv2d_forward returned None; expected an array of shape" in result.tests[0].output
+
+
+def relu_backward(dout, x):
+    return dout * (x > 0)
+
+
+def test_check_grades_function_objects_by_their_source():
+    result = check([relu_backward], exercise="relu", show=False)
+    assert [t.status for t in result.tests] == ["failed", "passed", "passed"]
+    assert "defines no function relu_forward" in result.tests[0].output
