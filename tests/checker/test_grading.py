@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 from checker_support import SUBMISSIONS, quick
 
 from grader.checker import CodeSource, check, check_submission, write_starter
