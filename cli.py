@@ -13,8 +13,6 @@ import click
 
 from grader.errors import UserError
 
-NOT_BUILT_EXIT = 2
-
 
 class _Cli(click.Group):
     """Turns UserError from any verb into one line on stderr and exit status 2."""
@@ -27,11 +25,6 @@ class _Cli(click.Group):
             sub = ctx.invoked_subcommand
             click.echo(f"Try 'cnngrade {sub + ' ' if sub else ''}--help' for help.", err=True)
             ctx.exit(2)
-
-
-def _not_built(verb: str) -> None:
-    click.echo(f"cnngrade {verb}: not built yet in this version.", err=True)
-    sys.exit(NOT_BUILT_EXIT)
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
