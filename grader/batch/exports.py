@@ -32,6 +32,7 @@ __all__ = [
     "ROSTER_FIELDS",
     "Roster",
     "load_roster",
+    "read_submission_csv",
     "validate_exports",
     "CANVAS_COLUMNS",
     "MOODLE_ID_COLUMNS",
@@ -76,38 +77,48 @@ class Roster:
         return self.rows.get(submission)
 
 
-def load_roster(path: str | os.PathLike) -> Roster:
-    """Read a roster CSV (see module doc); UserError for a missing file or bad columns."""
+def read_submission_csv(path: str | os.PathLike, *, what: str) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """Read a CSV keyed by a ``submission`` column (a roster, an answers file).
+
+    Returns the lower-cased header and ``{submission: {column: stripped text}}``; ``what``
+    names the file in the UserError raised for a missing or unreadable file, a missing
+    ``submission`` column, an empty or a repeated submission name.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise UserError(f"the roster file {path} does not exist") from None
+        raise UserError(f"the {what} file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"the roster file {path} cannot be read as UTF-8 text ({exc})") from None
+        raise UserError(f"the {what} file {path} cannot be read as UTF-8 text ({exc})") from None
     reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "submission" not in header:
-        raise UserError(
-            f"the roster {path} has no 'submission' column (its columns: {', '.join(header) or 'none'}); "
-            f"expected a header with submission and any of {', '.join(ROSTER_FIELDS[1:])}"
-        )
+        raise UserError(f"the {what} file {path} has no 'submission' column "
+                        f"(its columns: {', '.join(header) or 'none'})")
+    rows: dict[str, dict[str, str]] = {}
+    for line_no, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        name = row.get("submission", "")
+        if not name:
+            raise UserError(f"the {what} file {path} has an empty submission name on line {line_no}")
+        if name in rows:
+            raise UserError(f"the {what} file {path} lists submission {name!r} twice (line {line_no})")
+        rows[name] = row
+    return header, rows
+
+
+def load_roster(path: str | os.PathLike) -> Roster:
+    """Read a roster CSV (see module doc); UserError for a missing file or bad columns."""
+    header, rows = read_submission_csv(path, what="roster")
     unknown = [h for h in header if h not in ROSTER_FIELDS]
     if unknown:
         raise UserError(
-            f"the roster {path} has unknown column(s) {', '.join(unknown)}; known: {', '.join(ROSTER_FIELDS)}"
+            f"the roster file {path} has unknown column(s) {', '.join(unknown)}; known: {', '.join(ROSTER_FIELDS)}"
         )
-    rows: dict[str, dict[str, str]] = {}
-    for line_no, raw in enumerate(reader, start=2):
-        row = {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key is not None}
-        name = row.get("submission", "")
-        if not name:
-            raise UserError(f"the roster {path} has an empty submission name on line {line_no}")
-        if name in rows:
-            raise UserError(f"the roster {path} lists submission {name!r} twice (line {line_no})")
-        rows[name] = {f: row.get(f, "") for f in ROSTER_FIELDS}
     present = tuple(f for f in ROSTER_FIELDS if f in header)
-    return Roster(path, rows, present)
+    return Roster(Path(path), {name: {f: row.get(f, "") for f in ROSTER_FIELDS} for name, row in rows.items()},
+                  present)
 
 
 def validate_exports(exports, roster: Roster | None) -> tuple[str, ...]:

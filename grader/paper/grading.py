@@ -7,7 +7,6 @@ results go through ``grader.batch.write_outputs``, so the files are those of ``c
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from fractions import Fraction
@@ -79,28 +78,10 @@ def grade_variant(variant: Variant, answers: Mapping[str, str], *, submission: s
 def read_answers(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     """Answers CSV -> {submission: {column: text}}. The header has ``submission`` and one
     column per number (``a``, ``b_2``, ``c_1_3``: see the key or the answers template)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"the answers file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"the answers file {path} cannot be read as UTF-8 text ({exc})") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    if "submission" not in header:
-        raise UserError(f"the answers file {path} has no 'submission' column (its columns: "
-                        f"{', '.join(header) or 'none'})")
-    out: dict[str, dict[str, str]] = {}
-    for line_no, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-        name = row.pop("submission", "")
-        if not name:
-            raise UserError(f"the answers file {path} has an empty submission on line {line_no}")
-        if name in out:
-            raise UserError(f"the answers file {path} lists submission {name!r} twice (line {line_no})")
-        out[name] = row
-    return out
+    from grader.batch.exports import read_submission_csv
+
+    _, rows = read_submission_csv(path, what="answers")
+    return {name: {k: v for k, v in row.items() if k != "submission"} for name, row in rows.items()}
 
 
 def grade_answers(exercise, *, roster: str | os.PathLike, answers: str | os.PathLike,
