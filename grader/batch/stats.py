@@ -26,7 +26,13 @@ _SLOWEST = 10
 
 
 def _incident_message(result: SubmissionResult) -> str:
-    """The sentence saying what went wrong: the first test's "Failed:" line, else the feedback's last line."""
+    """The sentence saying what went wrong: the feedback's ``[verdict] message`` line (the
+    checker writes one when a call timed out or crashed in a submission that otherwise ran),
+    else the first test's "Failed:" line, else the feedback's last line."""
+    tag = f"[{result.verdict}] "
+    for line in (result.feedback or "").splitlines():
+        if line.startswith(tag):
+            return line[len(tag):].strip()
     for test in result.tests:
         for line in test.output.splitlines():
             if line.startswith("Failed:"):

@@ -4,9 +4,11 @@ For each property group, a ``@given`` search runs programmatically with a fixed 
 (``derandomize=True``, no example database), so every student gets the same examples on
 every machine. Each drawn case goes to the student function through the one sandbox
 entry point; the reference (torch, float64) computes the expected output in this process.
-A failure is shrunk to a minimal counterexample within a fixed budget of student calls
-(memoised, so the final replay never calls the student again), then compared with the
-misconception catalogue to name the mistake.
+A failure is shrunk within a fixed budget of test executions (every draw counts, replays
+included; student calls are memoised), the simplest failing case seen becomes the
+counterexample, and it is compared with the misconception catalogue to name the mistake.
+A call that timed out, crashed, hit the memory limit or was refused marks the whole
+submission with that verdict (the group still only loses its own points).
 """
 
 from __future__ import annotations
@@ -17,16 +19,27 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import strategies as st
 
 from grader.checker.compare import check_output, format_array, where_different
 from grader.checker.spec import Case, CodeExercise, Failure, PropertyGroup
 from grader.results import ERROR, FAILED, PASSED, SubmissionResult, TestResult
 
-__all__ = ["StudentFailure", "grade_in_sandbox", "error_result"]
+__all__ = ["RUN_PROBLEMS", "StudentFailure", "grade_in_sandbox", "error_result"]
 
 #: Verdicts after which the child is not called again in the same group (each would cost a timeout).
 _FATAL = {"timeout", "memory_limit", "crashed"}
+#: Call verdicts that mark the whole submission (its ``verdict``), most serious first: the
+#: run itself went wrong (a refused operation, a limit, a crash), not just the answer.
+RUN_PROBLEMS = ("forbidden", "memory_limit", "timeout", "crashed")
+#: Hypothesis's random seed for every search. It is the seed ``derandomize=True`` derived
+#: from the source of the first published test function; pinned so that editing this module
+#: cannot change the cases drawn, hence anyone's grade (a new seed needs new exercise versions).
+_SEED = int(
+    "11210154513120615747641121659841753445553236508430577354053693059238262404124173729585"
+    "504761966989669987913549403206"
+)
 #: How many failing cases a misconception must explain (the smallest first).
 _DIAGNOSIS_CASES = 6
 #: Arrays larger than this are summarised in JSON counterexamples.
@@ -34,12 +47,18 @@ _JSON_MAX_SIZE = 400
 
 
 class StudentFailure(Exception):
-    """A student call did not return a usable value (exception, timeout, crash...)."""
+    """A student call did not return a usable value (exception, timeout, crash...);
+    ``verdict`` is the sandbox's for the call ("exception", "timeout", "crashed"...)."""
 
-    def __init__(self, message: str, *, fatal: bool = False):
+    def __init__(self, message: str, *, verdict: str = "exception"):
         super().__init__(message)
         self.message = message
-        self.fatal = fatal
+        self.verdict = verdict
+
+    @property
+    def fatal(self) -> bool:
+        """The child timed out, crashed or hit the memory limit: calling again costs as much."""
+        return self.verdict in _FATAL
 
 
 @dataclass
@@ -52,7 +71,12 @@ class _Evaluation:
     expected: Any = None
     comparable: bool = False
     """True when the student returned data (so a misconception can be matched against it)."""
-    fatal: bool = False
+    verdict: str = "ok"
+    """The sandbox verdict of the student call ("ok" when it returned a value)."""
+
+    @property
+    def fatal(self) -> bool:
+        return self.verdict in _FATAL
 
 
 class _Falsified(Exception):
@@ -64,7 +88,7 @@ class _Falsified(Exception):
 def _call(sandbox, function: str, *args, **kwargs) -> Any:
     result = sandbox.call(function, *args, **kwargs)
     if result.verdict != "ok":
-        raise StudentFailure(result.message, fatal=result.verdict in _FATAL)
+        raise StudentFailure(result.message, verdict=result.verdict)
     return result.value
 
 
@@ -102,13 +126,13 @@ def _evaluate(exercise: CodeExercise, group: PropertyGroup, sandbox, case: Case)
         try:
             failure = group.prop(case, lambda fn, *a, **k: _call(sandbox, fn, *a, **k))
         except StudentFailure as exc:
-            return _Evaluation(case, Failure(exc.message), fatal=exc.fatal)
+            return _Evaluation(case, Failure(exc.message), verdict=exc.verdict)
         return _Evaluation(case, failure)
     expected = exercise.references[group.function](*case.args, **case.kwargs)
     try:
         got = _call(sandbox, group.function, *case.args, **case.kwargs)
     except StudentFailure as exc:
-        return _Evaluation(case, Failure(exc.message), expected=expected, fatal=exc.fatal)
+        return _Evaluation(case, Failure(exc.message), expected=expected, verdict=exc.verdict)
     message = _compare(exercise, group, got, expected)
     return _Evaluation(case, Failure(message) if message else None, got=got, expected=expected,
                        comparable=True)
@@ -149,26 +173,36 @@ def _size(evaluation: _Evaluation) -> tuple:
 
 
 def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Case], _Evaluation]):
-    """Run the group's hypothesis search; return (smallest failing evaluation or None, all failures).
+    """Run the group's hypothesis search; return (simplest failing evaluation or None, all failures).
 
-    Hypothesis generates ``max_examples`` cases, shrinks the first failure, and replays the
-    minimal one. Student calls are memoised and capped at ``max_examples + shrink_budget``:
-    when the cap is reached (or the child timed out or crashed) the search stops at once and
-    the simplest failure seen so far is the counterexample — deterministic either way.
+    Hypothesis generates ``max_examples`` cases and shrinks the first failure. Shrinking is
+    bounded in executions, not only in student calls: every execution of the test counts
+    (including the draws hypothesis discards and the replays of cases already run, which
+    the memo answers without calling the student), and the search stops once
+    ``max_examples + shrink_budget`` executions were drawn (checked when an execution
+    reaches the test: draws that hypothesis discards in a row may come on top, cheaply),
+    or at once after a timeout or crash. The counterexample is the simplest failure seen
+    (see :func:`_size`; hypothesis's own order prefers fewer choices, so one seeded large
+    array over a few small values). Deterministic: the seed and every count are.
     """
     max_examples = group.max_examples or exercise.max_examples
     budget = max_examples + exercise.shrink_budget
     memo: dict[str, _Evaluation] = {}
     failures: list[_Evaluation] = []
-    state = {"calls": 0, "stopped": False}
+    state = {"draws": 0, "stopped": False}
+
+    @st.composite
+    def counted(draw):
+        # Counted here, checked in run(): a stop raised inside a draw would look flaky to hypothesis.
+        state["draws"] += 1
+        return draw(group.cases)
 
     def run(case: Case) -> None:
+        if state["stopped"] or state["draws"] > budget:
+            raise _SearchOver()
         key = case.key()
         evaluation = memo.get(key)
         if evaluation is None:
-            if state["stopped"] or state["calls"] >= budget:
-                raise _SearchOver()
-            state["calls"] += 1
             evaluation = memo[key] = evaluate(case)
             if evaluation.failure is not None:
                 failures.append(evaluation)
@@ -176,7 +210,7 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
         if evaluation.failure is not None:
             raise _Falsified(evaluation)
 
-    test = settings(
+    test = seed(_SEED)(settings(
         max_examples=max_examples,
         derandomize=True,
         database=None,
@@ -186,15 +220,14 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
         report_multiple_bugs=False,
         verbosity=Verbosity.quiet,
         print_blob=False,
-    )(given(group.cases)(run))
+    )(given(counted())(run)))
     try:
         with _without_local_constants():
             test()
-    except _Falsified as exc:
-        return exc.evaluation, failures
-    except _SearchOver:
-        if failures:
-            return min(failures, key=_size), failures
+    except (_Falsified, _SearchOver):
+        pass
+    if failures:
+        return min(failures, key=_size), failures
     for case in group.examples:  # explicit edge cases, after the drawn ones pass
         if state["stopped"]:
             break
@@ -282,19 +315,27 @@ def _counterexample(exercise: CodeExercise, group: PropertyGroup, ev: _Evaluatio
     return "\n".join(lines), data
 
 
-def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox) -> TestResult:
+def _run_problem(evaluations: list[_Evaluation]) -> _Evaluation | None:
+    """The evaluation with the most serious run problem (see RUN_PROBLEMS), the first such."""
+    problems = [e for e in evaluations if e.verdict in RUN_PROBLEMS]
+    return min(problems, key=lambda e: RUN_PROBLEMS.index(e.verdict), default=None)
+
+
+def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox) -> tuple[TestResult, _Evaluation | None]:
+    """The group's result, and its most serious run problem (None when every call returned)."""
     smallest, failures = _search(exercise, group, lambda case: _evaluate(exercise, group, sandbox, case))
     if smallest is None:
         return TestResult(group.name, float(group.points), float(group.points), PASSED,
-                          output=f"{group.description} Passed.")
+                          output=f"{group.description} Passed."), None
     misconception = _diagnose(exercise, group, smallest, failures)
     text, data = _counterexample(exercise, group, smallest)
     parts = [group.description, f"Failed: {smallest.failure.message}"]
     if misconception is not None:
         parts.append(f"Diagnosis: {misconception.message}")
     parts.append(text)
-    return TestResult(group.name, 0.0, float(group.points), FAILED, output="\n".join(parts),
-                      counterexample=data, misconception=misconception.key if misconception else None)
+    return (TestResult(group.name, 0.0, float(group.points), FAILED, output="\n".join(parts),
+                       counterexample=data, misconception=misconception.key if misconception else None),
+            _run_problem([smallest, *failures]))
 
 
 def error_result(exercise: CodeExercise, *, submission: str, verdict: str, message: str,
@@ -307,8 +348,12 @@ def error_result(exercise: CodeExercise, *, submission: str, verdict: str, messa
                             verdict=verdict, duration_s=duration_s)
 
 
-def _feedback(exercise: CodeExercise, score: float, tests: list[TestResult]) -> str:
+def _feedback(exercise: CodeExercise, score: float, tests: list[TestResult],
+              problem: _Evaluation | None = None) -> str:
     lines = [f"{exercise.name}: {score:g}/{exercise.max_score:g} points."]
+    if problem is not None:
+        # "[timeout] timed out after 10 s in conv2d_forward": the batch report quotes this line.
+        lines.append(f"[{problem.verdict}] {problem.failure.message}")
     for t in tests:
         lines.append(f"[{t.status}] {t.name}: {t.score:g}/{t.max_score:g}")
     for t in tests:
@@ -321,30 +366,34 @@ def grade_in_sandbox(exercise: CodeExercise, sandbox, *, submission: str, define
                      filename: str = "solution.py", started: float | None = None) -> SubmissionResult:
     """Grade every group of ``exercise`` against a loaded sandbox whose code defines ``defined``."""
     started = time.perf_counter() if started is None else started
-    import torch  # the reference engine's; one thread: tiny float64 ops, and no oversubscription
+    from grader.reference.device import single_threaded
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        tests = _grade_groups(exercise, sandbox, defined=defined, filename=filename)
-    finally:
-        torch.set_num_threads(threads)
+    with single_threaded():  # the reference's tensors are tiny; see single_threaded's docstring
+        tests, problems = _grade_groups(exercise, sandbox, defined=defined, filename=filename)
     score = float(sum(t.score for t in tests))
     status = PASSED if score == exercise.max_score else FAILED
     keys = list(dict.fromkeys(t.misconception for t in tests if t.misconception))
+    # A call that timed out or crashed costs only its group's points, but the submission's
+    # verdict says so (status stays "failed": it did run; "error" means it could not run at all).
+    problem = _run_problem(problems)
     return SubmissionResult(submission=submission, exercise=exercise.name, score=score,
                             max_score=exercise.max_score, status=status, tests=tests,
-                            feedback=_feedback(exercise, score, tests), verdict="ok",
+                            feedback=_feedback(exercise, score, tests, problem),
+                            verdict=problem.verdict if problem else "ok",
                             misconceptions=keys, duration_s=time.perf_counter() - started)
 
 
-def _grade_groups(exercise: CodeExercise, sandbox, *, defined: set[str], filename: str) -> list[TestResult]:
-    tests = []
+def _grade_groups(exercise: CodeExercise, sandbox, *, defined: set[str],
+                  filename: str) -> tuple[list[TestResult], list[_Evaluation]]:
+    tests, problems = [], []
     for group in exercise.groups:
         if group.function not in defined:
             message = f"{filename} defines no function {group.function}; the exercise asks for it."
             tests.append(TestResult(group.name, 0.0, float(group.points), FAILED,
                                     output=f"{group.description}\nFailed: {message}"))
             continue
-        tests.append(_grade_group(exercise, group, sandbox))
-    return tests
+        test, problem = _grade_group(exercise, group, sandbox)
+        tests.append(test)
+        if problem is not None:
+            problems.append(problem)
+    return tests, problems

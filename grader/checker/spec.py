@@ -163,8 +163,11 @@ class CodeExercise:
     tolerance: Tolerance = Tolerance()
     forbidden_imports: tuple[str, ...] = CODE_FORBIDDEN_IMPORTS
     max_examples: int = 12
-    """Drawn cases per group; shrinking a failure costs at most ``shrink_budget`` more calls."""
+    """Drawn cases per group."""
     shrink_budget: int = 60
+    """Test executions allowed for shrinking a group's failure, every execution counted
+    (the draws hypothesis discards and replays of cases already run too): bounds the
+    time a buggy submission costs, at about 2-10 ms per execution."""
     kind: str = "code"
 
     @property

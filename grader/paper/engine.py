@@ -9,7 +9,6 @@ torch-backed helper is first called.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -35,32 +34,25 @@ def _functional():
     return functional
 
 
-@contextmanager
-def _one_thread():
-    """Run torch single-threaded for the call: by-hand tensors have a handful of numbers,
-    and on a loaded machine torch's thread pool makes such a call ~10x slower (measured:
-    batch_norm of a 4x2 batch, 13 ms with 2 threads vs 1 ms with 1, on a shared 2-core box)."""
-    import torch
+def _single_threaded():
+    # Imported on first use so that the torch-free helpers load no torch (one home for it:
+    # grader.reference.device.single_threaded, whose docstring has the measured reason).
+    from grader.reference.device import single_threaded
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return single_threaded()
 
 
 def run(op: str, *tensors, **kwargs):
     """``grader.reference.functional.<op>(*tensors, **kwargs)`` on float64 tensors."""
     F = _functional()
-    with _one_thread():
+    with _single_threaded():
         return getattr(F, op)(*(F.as_tensor(t) for t in tensors), **kwargs)
 
 
 def grads(op: str, inputs: Sequence[Any], dout, **kwargs) -> tuple:
     """Autograd gradients of ``functional.<op>(*inputs, **kwargs)`` contracted with ``dout``."""
     F = _functional()
-    with _one_thread():
+    with _single_threaded():
         return F.vjp(getattr(F, op), [F.as_tensor(t) for t in inputs], F.as_tensor(dout), **kwargs)
 
 
@@ -125,6 +117,6 @@ def as_rows(t, *, digits: int = 10) -> tuple[tuple[float, ...], ...]:
 def batch_stats(x) -> tuple:
     """Per-channel batch mean and biased variance of an (N, C) batch, as torch computes them."""
     F = _functional()
-    with _one_thread():
+    with _single_threaded():
         t = F.as_tensor(x)
         return t.mean(dim=0), t.var(dim=0, unbiased=False)

@@ -176,3 +176,31 @@ def test_an_output_folder_inside_the_submissions_is_refused(tmp_path):
                                        "--out", str(tmp_path / "out"), "--jobs", "0"])
     assert result.exit_code == 2 and "--jobs must be a positive number" in result.output.splitlines()[0]
     assert not (klass / "out").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_crash_mid_call_is_listed_with_the_incidents_and_keeps_its_partial_score(tmp_path):
+    """A submission that loads, answers some calls, then ends its process mid-call: it is
+    graded ("failed", points for the groups that passed), its verdict says "crashed", and
+    the terminal summary and the report list it with the timeouts, crashes and refusals."""
+    klass = tmp_path / "subs"
+    klass.mkdir()
+    good = (CLASS / "good.py").read_text()
+    (klass / "good.py").write_text(good)
+    # Ends its own process whenever padding comes as a tuple (the tuple groups and "shape").
+    (klass / "quits.py").write_text(good.replace(
+        '    """Naive convolution: one output value at a time."""\n',
+        "    if isinstance(padding, tuple):\n        import os\n        os._exit(0)\n"))
+    out = tmp_path / "out"
+    done = subprocess.run(_grade_args(klass, out, "--jobs", "1"), cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    grades = {g["submission"]: g for g in _grades(out)}
+    quits = grades["quits"]
+    assert quits["status"] == "failed" and quits["verdict"] == "crashed"  # it ran: not "error"
+    assert 0 < quits["score"] < quits["max_score"]
+    assert grades["good"]["status"] == "passed" and grades["good"]["verdict"] == "ok"
+    message = "the process exited with status 0 in conv2d_forward (it ended itself, e.g. with os._exit)"
+    summary = done.stdout[done.stdout.index("timeouts, crashes and refusals"):done.stdout.index("slowest:")]
+    assert "quits" in summary and "crashed" in summary and "good" not in summary
+    report = (out / "report.html").read_text()
+    assert f"<tr><td>quits</td><td>crashed</td><td>{message}</td></tr>" in report

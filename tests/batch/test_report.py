@@ -36,3 +36,16 @@ def test_report_is_self_contained_and_escapes_submission_names():
                     "Timeouts, crashes and refusals", "Slowest submissions", "Similar submissions"):
         assert section in html
     assert "flipped_kernel" in html and "timed out after 10 s" in html
+
+
+def test_an_incident_quotes_the_run_problem_not_the_first_wrong_answer():
+    # A submission that ran: one group has a wrong answer, a later one crashed mid-call.
+    tests = [GroupResult("shape", 0.0, 2.0, "failed", "Failed: conv2d_forward returned wrong values"),
+             GroupResult("stride", 0.0, 2.0, "failed", "Failed: crashed with signal SIGSEGV in conv2d_forward")]
+    feedback = ("conv2d-forward: 0/4 points.\n[crashed] crashed with signal SIGSEGV in conv2d_forward\n"
+                "[failed] shape: 0/2\n[failed] stride: 0/2")
+    stats = ClassStats()
+    stats.add(SubmissionResult("ivan", "conv2d-forward", 0.0, 4.0, "failed", tests, feedback, verdict="crashed"))
+    assert [(i.submission, i.verdict, i.message) for i in stats.incidents] == [
+        ("ivan", "crashed", "crashed with signal SIGSEGV in conv2d_forward")]
+    assert stats.failed == 1 and stats.errors == 0

@@ -1,14 +1,21 @@
-"""check_submission end to end: errors, partial credit, feedback text, determinism, starters."""
+"""check_submission end to end: errors, run verdicts, partial credit, feedback text, diagnosis,
+bounded shrinking, determinism, starters."""
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 
+import numpy as np
 from checker_support import SUBMISSIONS, quick
+from hypothesis import strategies as st
 
-from grader.checker import CodeSource, check, check_submission, write_starter
+from grader.checker import Case, CodeSource, check, check_submission, code_exercises, write_starter
+from grader.checker.strategies import fixed_values
 from grader.sandbox import SandboxLimits
+
+ROOT = SUBMISSIONS.parents[2]
 
 
 def _grade(code, exercise, **kw):
@@ -50,6 +57,27 @@ def test_a_timeout_costs_only_the_groups_that_hang():
     result = _grade(code, "relu", sandbox_options={"limits": SandboxLimits(call_timeout_s=1.0)})
     assert [t.status for t in result.tests] == ["passed", "failed", "failed"]
     assert "timed out" in result.tests[1].output
+    # The submission ran (status "failed", not "error") but its verdict says a call timed out.
+    assert result.status == "failed" and result.verdict == "timeout"
+    assert result.feedback.splitlines()[1] == "[timeout] timed out after 1 s in relu_backward"
+
+
+def test_a_crash_or_a_refusal_mid_call_sets_the_submission_verdict_most_serious_first():
+    relu = "import numpy as np\ndef relu_forward(x):\n    return np.maximum(x, 0)\n"
+    crash = ("def relu_backward(dout, x):\n    if x.size > 1:\n        import os; os._exit(0)\n"
+             "    return dout * (x > 0)\n")
+    result = _grade(relu + crash, "relu")
+    assert result.status == "failed" and result.verdict == "crashed" and result.score == 4
+    assert "[crashed] the process exited with status 0 in relu_backward" in result.feedback
+    # A refused import in one function and a crash in the other: the refusal is named.
+    refused = relu.replace("    return np.maximum",
+                           "    import importlib; importlib.import_module('to' + 'rch')\n    return np.maximum")
+    result = _grade(refused + crash, "relu")
+    assert result.status == "failed" and result.verdict == "forbidden" and result.score == 0
+    assert "[forbidden] forbidden: import of torch" in result.feedback.splitlines()
+    memory = relu + "def relu_backward(dout, x):\n    return np.ones(10**11)\n"
+    assert _grade(memory, "relu").verdict == "memory_limit"
+    assert _grade(relu + "def relu_backward(dout, x):\n    return dout * (x > 0)\n", "relu").verdict == "ok"
 
 
 def test_exceptions_nan_and_none_get_clear_messages():
@@ -123,3 +151,44 @@ def test_check_grades_function_objects_by_their_source():
     result = check([relu_backward], exercise="relu", show=False)
     assert [t.status for t in result.tests] == ["failed", "passed", "passed"]
     assert "defines no function relu_forward" in result.tests[0].output
+
+
+def _one_group(exercise, group_name, **changes):
+    """The exercise reduced to one of its groups (with the real example and shrink budgets)."""
+    spec = code_exercises()[exercise]
+    group = next(g for g in spec.groups if g.name == group_name)
+    return dataclasses.replace(spec, groups=(dataclasses.replace(group, **changes),))
+
+
+def test_a_shape_only_group_names_the_misconception_whose_values_match_not_just_its_shape():
+    # Padding (1, 0) on a 4x4 input with a 3x3 kernel: the right output is 4x2, the transposed
+    # one 2x4, which is also the shape of "padding swapped" (listed first in the catalogue).
+    case = Case((fixed_values(1, (1, 1, 4, 4)), fixed_values(2, (1, 1, 3, 3)), fixed_values(3, (1,))),
+                {"stride": (1, 1), "padding": (1, 0)})
+    spec = _one_group("conv2d-forward", "shape", cases=st.just(case), examples=())
+    result = check_submission(SUBMISSIONS / "conv2d_forward" / "bug_output_transposed.py", exercise=spec)
+    assert result.tests[0].status == "failed"
+    assert result.tests[0].misconception == "output_transposed", result.feedback
+
+
+def test_shrinking_is_bounded_in_executions_and_keeps_the_counterexample_small():
+    drawn = []  # one entry per execution hypothesis starts (completed or discarded)
+
+    @st.composite
+    def counted(draw, cases):
+        drawn.append(1)
+        return draw(cases)
+
+    spec = _one_group("conv2d-forward", "single_channel")
+    spec = dataclasses.replace(spec, groups=(dataclasses.replace(spec.groups[0], cases=counted(spec.groups[0].cases)),))
+    result = check_submission(ROOT / "examples" / "class" / "dan.py", exercise=spec)
+    single = result.tests[0]
+    assert single.status == "failed" and single.misconception == "flipped_kernel"
+    # Every execution counts (replays and discarded draws too): hypothesis alone runs 217 here.
+    # The stop comes at the first execution to reach the test once the budget is spent, so a
+    # few draws that hypothesis discards may come on top.
+    assert len(drawn) <= spec.max_examples + spec.shrink_budget + 10
+    # The simplest failure seen is shown: every array listed in full, a few numbers in all.
+    inputs = single.counterexample["inputs"]
+    sizes = [np.asarray(inputs[name]).size for name in ("x", "w", "b")]
+    assert sum(sizes) <= 20, sizes

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from grader.errors import UserError
-from grader.reference.device import DEVICE_ENV_VAR, DTYPE, deterministic, resolve_device
+from grader.reference.device import DEVICE_ENV_VAR, DTYPE, deterministic, resolve_device, single_threaded
 
 AUTO = "cuda" if torch.cuda.is_available() else "cpu"
 
@@ -87,3 +87,17 @@ def test_deterministic_restores_the_callers_flags():
     with deterministic():
         pass
     assert (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark) == before
+
+
+def test_single_threaded_runs_the_block_on_one_thread_and_restores_the_count():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with single_threaded():
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with pytest.raises(ValueError), single_threaded():  # restored on an error too
+            raise ValueError("inside")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
