@@ -9,9 +9,29 @@ from rich.text import Text
 
 from grader.results import PASSED, SubmissionResult
 
-__all__ = ["print_result"]
+__all__ = ["print_result", "failing_group_texts"]
 
 _STYLE = {"passed": "green", "failed": "red", "error": "red"}
+
+
+def failing_group_texts(tests) -> list[tuple[object, str]]:
+    """``(group, text)`` for every group that lost points, the first of a diagnosed mistake in
+    full; later groups with the same diagnosis keep their verdict and diagnosis lines and point
+    back, so one flipped kernel does not print ten counterexamples."""
+    shown: dict[str, str] = {}
+    texts = []
+    for t in tests:
+        if t.status == PASSED:
+            continue
+        first = shown.get(t.misconception) if t.misconception else None
+        if first is None:
+            if t.misconception:
+                shown[t.misconception] = t.name
+            texts.append((t, t.output))
+            continue
+        kept = [ln for ln in t.output.splitlines() if ln.startswith(("Failed:", "Diagnosis:"))]
+        texts.append((t, "\n".join(kept + [f"(Same mistake as in {first}: its smallest failing input is shown there.)"])))
+    return texts
 
 
 def print_result(result: SubmissionResult, *, console: Console | None = None) -> None:
@@ -31,10 +51,8 @@ def print_result(result: SubmissionResult, *, console: Console | None = None) ->
         console.print(Text(result.tests[0].output if result.tests else result.feedback, style="red"),
                       soft_wrap=True)
         return
-    for t in result.tests:
-        if t.status == PASSED:
-            continue
+    for t, text in failing_group_texts(result.tests):
         console.rule(Text(f"{t.name}: {t.score:g}/{t.max_score:g}", style="bold"), align="left")
-        console.print(Text(t.output), soft_wrap=True)
+        console.print(Text(text), soft_wrap=True)
     if result.status == PASSED:
         console.print(Text("All property groups pass: full marks.", style="green"))

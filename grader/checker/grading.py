@@ -356,9 +356,10 @@ def _feedback(exercise: CodeExercise, score: float, tests: list[TestResult],
         lines.append(f"[{problem.verdict}] {problem.failure.message}")
     for t in tests:
         lines.append(f"[{t.status}] {t.name}: {t.score:g}/{t.max_score:g}")
-    for t in tests:
-        if t.status != PASSED:
-            lines += ["", f"## {t.name} ({t.score:g}/{t.max_score:g})", t.output]
+    from grader.checker.display import failing_group_texts
+
+    for t, text in failing_group_texts(tests):
+        lines += ["", f"## {t.name} ({t.score:g}/{t.max_score:g})", text]
     return "\n".join(lines)
 
 

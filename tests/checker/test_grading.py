@@ -100,6 +100,18 @@ def test_failing_group_shows_diagnosis_and_the_counterexample():
     json.dumps(result.to_dict())  # the whole result is JSON-able
 
 
+def test_one_mistake_prints_one_counterexample_in_the_feedback_but_every_group_keeps_its_own():
+    """A flipped kernel fails most groups: the feedback shows the first group's counterexample
+    in full and points the others back to it, while each group's own output stays complete."""
+    result = check_submission(SUBMISSIONS / "conv2d_forward" / "bug_flipped_kernel.py", exercise=quick("conv2d-forward"))
+    flipped = [t for t in result.tests if t.misconception == "flipped_kernel"]
+    assert len(flipped) >= 3
+    assert result.feedback.count("Smallest failing input:") == 1
+    assert result.feedback.count(f"(Same mistake as in {flipped[0].name}:") == len(flipped) - 1
+    assert result.feedback.count("Diagnosis: your output equals a true convolution") == len(flipped)
+    assert all("Smallest failing input:" in t.output for t in flipped)
+
+
 def test_common_misconceptions_are_named_with_their_exact_message():
     cases = {("maxpool2d", "bug_backward_all_ties"): "your gradient goes to every position that ties for the "
              "maximum; it goes to one position only, the first maximum (as np.argmax picks).",
