@@ -7,6 +7,7 @@ The question and answer functions are injected (``ask``, ``say``), so a notebook
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from typing import Callable
 
 from grader.paper.grading import grade_variant, parse_number
@@ -15,14 +16,21 @@ from grader.paper.model import Grid, Variant, fmt_number
 __all__ = ["run_practice", "plain_text", "grid_text"]
 
 
+@lru_cache(maxsize=1)
+def _latex_to_text():
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    context = get_default_latex_context_db().filter_context()
+    # "(a)/(b)" keeps a fraction unambiguous on one terminal line (the default drops the brackets).
+    context.add_context_category("cnngrade", prepend=True,
+                                 macros=[MacroTextSpec("frac", simplify_repl="(%(1)s)/(%(2)s)")])
+    return LatexNodes2Text(latex_context=context, math_mode="text")
+
+
 def plain_text(text: str) -> str:
-    """Markdown with ``$math$`` for a terminal: the dollars dropped, LaTeX spacing tidied."""
-    for latex, plain in ((r"\times", "x"), (r"\cdot", "*"), (r"\partial", "d"), (r"\star", "(*)"),
-                         (r"\sum", "sum"), (r"\mathrm", ""), (r"\sigma", "sigma"), (r"\mu", "mu"),
-                         (r"\gamma", "gamma"), (r"\beta", "beta"), (r"\epsilon", "eps"),
-                         (r"\to", "->"), (r"\lfloor", "floor("), (r"\rfloor", ")")):
-        text = text.replace(latex, plain)
-    return text.replace("$", "").replace("**", "").replace("{", "").replace("}", "").replace("\\", "")
+    """Markdown with ``$math$`` (or a bare LaTeX formula) as terminal text: ``⌊(a)/(b)⌋ + 1``,
+    ``96 × 33``, ``∂L/∂w``, subscripts as ``H_out``."""
+    return _latex_to_text().latex_to_text(text.replace("**", ""))
 
 
 def grid_text(grid: Grid) -> str:
@@ -74,7 +82,7 @@ def run_practice(kind: str, *, difficulty: str = "medium", seed: int | None = No
         if step.text:
             say(plain_text(step.text))
         if step.math:
-            say("    " + step.math)
+            say("    " + plain_text(step.math))
         if step.grid is not None:
             say(grid_text(step.grid))
     say(f"(Replay this variant with --seed {seed}.)")

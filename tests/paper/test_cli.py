@@ -95,6 +95,22 @@ def test_practice_reads_answers_from_stdin_and_shows_the_solution():
     assert "is not a number" in wrong.output and "Score: 0/1" in wrong.output
 
 
+def test_practice_shows_formulas_as_readable_text_not_latex():
+    """The worked solution's LaTeX becomes terminal text: floor brackets, bracketed fractions,
+    multiplication signs; no backslash commands reach the student."""
+    from grader.paper.practice import plain_text
+
+    def squeezed(latex):
+        return "".join(plain_text(latex).split())
+
+    assert squeezed(r"$H_{out} = \left\lfloor \frac{28 + 2 - 1}{2} \right\rfloor + 1 = 15$") == "H_out=⌊(28+2-1)/(2)⌋+1=15"
+    assert squeezed(r"**Output**: $96 \times 13 \times 13$") == "Output:96×13×13"
+    res = CliRunner().invoke(main, ["practice", "conv-output-shape", "--seed", "5"], input="\n" * 10)
+    assert res.exit_code == 0, res.output
+    solution = res.output.split("Worked solution:", 1)[1]
+    assert "⌊" in solution and "\\" not in solution
+
+
 def test_count_and_roster_together_is_a_user_error(tmp_path):
     res = CliRunner().invoke(main, ["new", "exercise", "param-count", "--count", "3",
                                     "--roster", str(_roster(tmp_path)), "-o", str(tmp_path / "o")])
