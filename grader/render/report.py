@@ -41,12 +41,13 @@ def _bar(fraction: float) -> str:
 def _histogram_svg(counts: list[int]) -> str:
     """Bars of the score histogram as inline SVG (bins of score / max_score)."""
     width, height, pad = 560, 200, 30
+    headroom = 18  # room above the tallest bar for its count label
     top = max(counts) or 1
     bw = (width - pad) / len(counts)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" role="img" '
              f'aria-label="score histogram">']
     for i, count in enumerate(counts):
-        h = height * count / top
+        h = (height - headroom) * count / top
         x = pad + i * bw
         parts.append(f'<rect x="{x + 2:.1f}" y="{height - h:.1f}" width="{bw - 4:.1f}" height="{h:.1f}" fill="#3b6fc4">'
                      f'<title>{count}</title></rect>')

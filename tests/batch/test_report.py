@@ -49,3 +49,16 @@ def test_an_incident_quotes_the_run_problem_not_the_first_wrong_answer():
     assert [(i.submission, i.verdict, i.message) for i in stats.incidents] == [
         ("ivan", "crashed", "crashed with signal SIGSEGV in conv2d_forward")]
     assert stats.failed == 1 and stats.errors == 0
+
+
+def test_histogram_count_labels_stay_inside_the_picture():
+    """The count above the tallest bar was drawn at a negative y (clipped): every label of the
+    score histogram must lie inside the SVG."""
+    import re
+
+    from grader.render.report import _histogram_svg
+
+    svg = _histogram_svg([4, 1, 0, 0, 0, 0, 0, 2, 0, 4])
+    label_ys = [float(y) for y in re.findall(r'<text x="[\d.]+" y="(-?[\d.]+)"', svg)]
+    assert len(label_ys) == 4 + 10  # four non-empty bars, ten bin names
+    assert min(label_ys) >= 11  # a font-size-11 label fits above y = 0
