@@ -149,7 +149,7 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
 
     graded = grade_class(
         submissions, exercise=exercise, out_dir=out_dir, jobs=jobs, scheduler=scheduler,
-        exports=[e.lower() for e in exports], roster=roster, progress=not quiet,
+        exports=exports, roster=roster, progress=not quiet,
         similarity=not no_similarity, max_examples=max_examples,
         threshold=DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold,
     )
@@ -209,9 +209,9 @@ def similarity(submissions, threshold, html_path):
 
     Example: cnngrade similarity examples/class --threshold 0.7 --html similar.html
     """
-    from grader.batch._atomic import write_text_atomic
+    from grader.files import write_atomic
     from grader.batch.similarity import DEFAULT_THRESHOLD, similar_submissions
-    from grader.render.report import render_similarity
+    from grader.render.report import render_similarity_page
 
     pairs = similar_submissions(submissions, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     if not pairs:
@@ -219,12 +219,7 @@ def similarity(submissions, threshold, html_path):
     for pair in pairs:
         click.echo(f"{pair.score:.2f}  {pair.a}  {pair.b}  (coverage {pair.coverage_a:.0%} / {pair.coverage_b:.0%})")
     if html_path:
-        page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>similar submissions</title>"
-                "<style>body{font-family:sans-serif;max-width:72rem;margin:2rem auto}.side{display:grid;"
-                "grid-template-columns:1fr 1fr;gap:1rem}pre{background:#f7f7f9;padding:.5rem;font-size:.8rem}"
-                ".hit{background:#ffe08a;display:inline-block;width:100%}</style></head><body>"
-                f"<h1>Similar submissions</h1>{render_similarity(pairs)}</body></html>\n")
-        write_text_atomic(html_path, page)
+        write_atomic(html_path, render_similarity_page(pairs))
         click.echo(f"wrote {html_path}")
 
 

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader.checker import CodeSource, check_submission  # noqa: E402
+from grader.checker.source import HEADER  # noqa: E402
 
 CORE = ("conv2d_forward", "conv2d_backward", "maxpool2d", "avgpool2d", "relu", "linear")
 _BINOP_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div}
@@ -100,8 +101,9 @@ def run(modules: list[str]) -> list[dict]:
             seen.add(code)
             line = _changed_line(baseline, code)
             started = time.perf_counter()
-            result = check_submission(CodeSource(f"# cnngrade exercise: {module.replace('_', '-')}\n" + code,
-                                                 f"{module}:{kind}"))
+            # ast.unparse drops comments, the header line included: put it back.
+            header = HEADER.format(name=module.replace("_", "-"))
+            result = check_submission(CodeSource(f"{header}\n{code}", f"{module}:{kind}"))
             outcomes.append({"exercise": result.exercise, "kind": kind, "line": line,
                              "score": result.score, "max_score": result.max_score, "status": result.status,
                              "rejected": result.status != "passed", "seconds": round(time.perf_counter() - started, 2)})

@@ -9,6 +9,7 @@ architectures are analysed by ``grader.reference.analysis.analyze`` (once per pr
 
 from __future__ import annotations
 
+import math
 import random
 from functools import lru_cache
 
@@ -90,9 +91,7 @@ def _layer_math(layer: dict, inp: tuple, shape: tuple, n: int) -> str:
     """The size rule and the parameter count of one layer, with its numbers."""
     t = layer["type"]
     if t == "fc":
-        d_in = 1
-        for v in inp:
-            d_in *= int(v)
+        d_in = math.prod(int(v) for v in inp)
         dims = " \\cdot ".join(str(v) for v in inp)
         return f"D_{{in}} = {dims} = {d_in},\\quad N = {d_in} \\cdot {shape[0]} + {shape[0]} = {n}"
     k, s = layer["kernel"], layer.get("stride", layer["kernel"])

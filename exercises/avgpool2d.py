@@ -35,7 +35,7 @@ def _ceil(x, k, stride=None):
     H, W = x.shape[2:]
     ho, wo = -(-(H - kh) // sh) + 1, -(-(W - kw) // sw) + 1
     xp = np.pad(x, ((0, 0), (0, 0), (0, (ho - 1) * sh + kh - H), (0, (wo - 1) * sw + kw - W)))
-    return refs.avg_pool2d(xp, k, stride if stride is not None else (kh, kw))
+    return refs.avg_pool2d(xp, k, (sh, sw))
 
 
 def _share(window, g):

@@ -8,6 +8,7 @@ the misconceptions are the right numpy formula with one step bent.
 import numpy as np
 from hypothesis import strategies as st
 
+from grader.checker import refs
 from grader.checker.spec import Case, CodeExercise, Function, Misconception, PropertyGroup
 from grader.checker.strategies import fixed_values, values
 
@@ -35,29 +36,6 @@ statistics, gamma and beta, eps, the default eps, and each gradient separately);
 has at least two values per channel. Do not import torch or any library that implements
 batch normalisation.
 """
-
-
-# --- the reference: the torch engine ------------------------------------------------------
-
-
-def _F():
-    from grader.reference import functional
-
-    return functional
-
-
-def _forward(x, gamma, beta, eps=EPS):
-    F = _F()
-    return F.to_numpy(F.batch_norm(x, gamma, beta, training=True, eps=eps).out)
-
-
-def _backward(dout, x, gamma, beta, eps=EPS):
-    F = _F()
-
-    def layer(x_, g_, b_):
-        return F.batch_norm(x_, g_, b_, training=True, eps=eps).out
-
-    return tuple(F.to_numpy(g) for g in F.vjp(layer, (x, gamma, beta), dout))
 
 
 # --- misconceptions: the numpy formula with one step bent -----------------------------------
@@ -271,7 +249,7 @@ Returns (dx, dgamma, dbeta) with shapes (N, C, H, W), (C,), (C,).
 """, returns=("dx", "dgamma", "dbeta")),
     ),
     groups=GROUPS,
-    references={FWD: _forward, BWD: _backward},
+    references={FWD: refs.batch_norm, BWD: refs.batch_norm_grads},
     misconceptions=MISCONCEPTIONS,
     max_examples=10,
     # Past ~30 shrinking calls hypothesis spends seconds on bookkeeping for little gain.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from grader.paper import formulas
-from grader.paper.engine import as_vector, batch_stats, run
+from grader.paper.engine import as_rows, as_vector, batch_stats, run
 from grader.paper.model import Body, Grid, Part, PaperExercise, Step, fmt_number
 
 __all__ = ["EXERCISE", "TOLERANCE"]
@@ -47,9 +47,8 @@ def _build(p: dict) -> Body:
     N, C = len(x), len(x[0])
     mean_t, var_t = batch_stats(x)
     # The engine needs eps > 0; 1e-12 changes nothing at two decimals (the statement's eps = 0).
-    y_t = run("batch_norm", x, gamma, beta, training=True, eps=1e-12).out
+    y = as_rows(run("batch_norm", x, gamma, beta, training=True, eps=1e-12).out)  # (N, C)
     mean, var = as_vector(mean_t), as_vector(var_t)
-    y = [[float(v) for v in row] for row in run_rows(y_t, N, C)]
     one = C == 1
     statement = [
         f"A batch normalization layer in training mode (batch statistics, biased variance, "
@@ -64,7 +63,7 @@ def _build(p: dict) -> Body:
         Part("b", "The batch variance $\\sigma_B^2$" + ("" if one else " of each feature") + " (two decimals).",
              var[0] if one else tuple(var), tolerance=TOLERANCE),
         Part("c", f"The ${N}$ outputs $y$" + ("" if one else " (same layout as $x$)") + " (two decimals).",
-             tuple(r[0] for r in y) if one else tuple(tuple(r) for r in y), tolerance=TOLERANCE),
+             tuple(r[0] for r in y) if one else y, tolerance=TOLERANCE),
     )
     steps = [Step("Batch mean:", formulas.bn_mean()),
              Step("Biased batch variance:", formulas.bn_var()),
@@ -80,11 +79,6 @@ def _build(p: dict) -> Body:
                               f"{{\\sqrt{{{fmt_number(var[c])}}}}} + ({beta[c]}) = {fmt_number(y[0][c])}"))
     steps.append(Step("All outputs:", grid=Grid.of("y", y)))
     return Body(tuple(statement), parts, tuple(steps))
-
-
-def run_rows(t, N: int, C: int) -> list[list[float]]:
-    flat = as_vector(t)
-    return [list(flat[i * C:(i + 1) * C]) for i in range(N)]
 
 
 def _vec(v, one: bool) -> str:

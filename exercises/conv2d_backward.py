@@ -103,10 +103,13 @@ GROUPS = (
            [fixed_conv_case(14, n=2, c=3, f=2, h=5, w=5, kh=3, kw=3, stride=1, padding=0, dout=True)],
            batch=(2, 3), channels=(2, 3), filters=(2, 3), size=(1, 8), kernel=(1, 3)),
     _group("padding", 2, "dx and dw with zero padding (int and tuple).", ("dx", "dw"),
-           [fixed_conv_case(15, n=1, c=1, f=1, h=4, w=5, kh=3, kw=3, stride=1, padding=(1, 2), dout=True)],
+           # The drawn cases pass tuples; the int form is the second example.
+           [fixed_conv_case(15, n=1, c=1, f=1, h=4, w=5, kh=3, kw=3, stride=1, padding=(1, 2), dout=True),
+            fixed_conv_case(18, n=1, c=1, f=1, h=4, w=4, kh=3, kw=3, stride=1, padding=1, dout=True)],
            padding=(1, 2), tuple_args=True, kernel=(1, 4)),
     _group("stride", 2, "dx and dw with stride (int and tuple, also larger than the kernel).", ("dx", "dw"),
-           [fixed_conv_case(16, n=1, c=1, f=1, h=8, w=9, kh=2, kw=2, stride=(3, 2), padding=0, dout=True)],
+           [fixed_conv_case(16, n=1, c=1, f=1, h=8, w=9, kh=2, kw=2, stride=(3, 2), padding=0, dout=True),
+            fixed_conv_case(19, n=1, c=1, f=1, h=7, w=7, kh=3, kw=3, stride=2, padding=0, dout=True)],
            stride=(2, 4), tuple_args=True, kernel=(1, 4)),
     PropertyGroup("defaults", 2, "Called without stride and padding: stride 1, no padding.", FN,
                   conv_cases(dout=True, channels=(1, 2), kernel=(1, 4)),
@@ -117,7 +120,7 @@ EXERCISE = CodeExercise(
     name="conv2d-backward",
     title="Convolution backward pass",
     summary="numpy conv2d_backward(dout, x, w, b, stride, padding) -> (dx, dw, db)",
-    version="1",
+    version="2",  # 2: the padding and stride groups also try the int form
     statement=STATEMENT,
     functions=(Function(FN, "dout, x, w, b, stride=1, padding=0", """\
 Backward pass of a 2-D convolution (the layer of conv2d_forward).

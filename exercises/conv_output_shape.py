@@ -3,8 +3,8 @@
 Four question types: compute the output size (``forward``), solve for the padding that
 keeps the size (``same-padding``), solve for the stride that halves it (``halving-stride``),
 and a size that does not divide, to teach the floor (``floor``). Answers come from the
-engine's torch-free ``conv_output_size``; the padding and stride are found by asking the
-engine which value gives the wanted size.
+engine's torch-free ``conv_output_size`` and ``same_padding``; the stride is found by asking
+the engine which value gives the wanted size.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from grader.paper import formulas
-from grader.paper.engine import conv_output_size
+from grader.paper.engine import conv_output_size, same_padding
 from grader.paper.model import Body, Part, PaperExercise, Step
 
 __all__ = ["EXERCISE", "QUESTION_TYPES"]
@@ -148,9 +148,8 @@ def _build_forward(p: dict) -> Body:
 
 def _build_same(p: dict) -> Body:
     N, K, D, C, F = p["size"], p["kernel"], p["dilation"], p["channels"], p["filters"]
-    # Ask the engine which padding keeps the size at stride 1 (unique when D(K-1) is even).
-    P = next(q for q in range(0, D * K + 1)
-             if conv_output_size(N, K, padding=q, dilation=D) == N)
+    # The engine's 'same' padding: symmetric here, as drawn kernels are odd (D(K-1) even).
+    P, _ = same_padding(K, dilation=D)
     statement = (
         f"A convolutional layer with ${F}$ filters of size ${K} \\times {K}$, stride $1${_dilation_text(D)} "
         f"is applied to a ${C} \\times {N} \\times {N}$ input. The output must keep the "

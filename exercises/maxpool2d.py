@@ -27,7 +27,7 @@ Graded by properties: shapes, window maxima, batch and channels, overlapping win
 """
 
 
-def _stride_one(stride, kernel_size):
+def _stride_one(stride):
     return 1 if stride is None else stride
 
 
@@ -40,7 +40,7 @@ def _first_max(window, g):
 MISCONCEPTIONS = (
     Misconception("forward_stride_default_one", FWD, "with stride=None your output slides by 1; "
                   "stride=None means stride = kernel_size (non-overlapping windows).",
-                  lambda x, k, stride=None: refs.max_pool2d(x, k, _stride_one(stride, k))),
+                  lambda x, k, stride=None: refs.max_pool2d(x, k, _stride_one(stride))),
     Misconception("forward_ceil", FWD, "your output size rounds up (ceil) and keeps partial windows; "
                   "the output has (H - KH) // sh + 1 rows, every window lies inside the input.",
                   lambda x, k, stride=None: refs.pool_ceil("max", x, k, stride)),
@@ -68,7 +68,7 @@ MISCONCEPTIONS = (
     Misconception("backward_stride_default_one", BWD, "with stride=None your backward pass slides by "
                   "1; stride=None means stride = kernel_size.",
                   lambda g, x, k, stride=None: refs.window_backward(
-                      g, x, k, _stride_one(stride, k), _first_max)),
+                      g, x, k, _stride_one(stride), _first_max)),
 )
 
 

@@ -43,11 +43,6 @@ def _draw(rng: random.Random, difficulty: str) -> dict:
             "kernel": rng.choice((1, 3, 5))}
 
 
-def _params(spec: dict) -> list[int]:
-    """Learnable parameters of each layer of ``spec``, from the engine."""
-    return [int(n) for n in layer_params(spec)]
-
-
 def _conv(filters: int, kernel: int, *, bias: bool, groups: int = 1) -> dict:
     return {"type": "conv", "filters": filters, "kernel": kernel, "padding": "same",
             "groups": groups, "bias": bias}
@@ -64,8 +59,8 @@ def _build(p: dict) -> Body:
 
 def _build_conv_fc(p: dict) -> Body:
     C, N, F, K, M, bias = (p[k] for k in ("channels", "size", "filters", "kernel", "outputs", "bias"))
-    (conv,) = _params({"input": [C, N, N], "layers": [_conv(F, K, bias=bias)]})
-    (fc,) = _params({"input": [C, N, N], "layers": [{"type": "fc", "outputs": M, "bias": bias}]})
+    (conv,) = layer_params({"input": [C, N, N], "layers": [_conv(F, K, bias=bias)]})
+    (fc,) = layer_params({"input": [C, N, N], "layers": [{"type": "fc", "outputs": M, "bias": bias}]})
     statement = (
         f"An input volume has shape ${C} \\times {N} \\times {N}$ (channels, height, width). All "
         f"layers below are {_bias_words(bias)}.",
@@ -95,8 +90,8 @@ def _build_conv_fc(p: dict) -> Body:
 def _build_separable(p: dict) -> Body:
     C, F, K, bias = p["channels"], p["filters"], p["kernel"], p["bias"]
     shape = [C, 16, 16]
-    (standard,) = _params({"input": shape, "layers": [_conv(F, K, bias=bias)]})
-    depthwise, pointwise = _params({"input": shape, "layers": [
+    (standard,) = layer_params({"input": shape, "layers": [_conv(F, K, bias=bias)]})
+    depthwise, pointwise = layer_params({"input": shape, "layers": [
         _conv(C, K, bias=bias, groups=C), _conv(F, 1, bias=bias)]})
     separable = depthwise + pointwise
     statement = (
@@ -127,8 +122,8 @@ def _build_separable(p: dict) -> Body:
 def _build_bottleneck(p: dict) -> Body:
     C, m, bias = p["channels"], p["reduced"], p["bias"]
     shape = [C, 14, 14]
-    (direct,) = _params({"input": shape, "layers": [_conv(C, 3, bias=bias)]})
-    reduce_, middle, expand = _params({"input": shape, "layers": [
+    (direct,) = layer_params({"input": shape, "layers": [_conv(C, 3, bias=bias)]})
+    reduce_, middle, expand = layer_params({"input": shape, "layers": [
         _conv(m, 1, bias=bias), _conv(m, 3, bias=bias), _conv(C, 1, bias=bias)]})
     bottleneck = reduce_ + middle + expand
     statement = (
@@ -155,7 +150,7 @@ def _build_bottleneck(p: dict) -> Body:
 
 def _build_batchnorm(p: dict) -> Body:
     C, F, K = p["channels"], p["filters"], p["kernel"]
-    conv, bn = _params({"input": [C, 8, 8], "layers": [_conv(F, K, bias=False), {"type": "batchnorm"}]})
+    conv, bn = layer_params({"input": [C, 8, 8], "layers": [_conv(F, K, bias=False), {"type": "batchnorm"}]})
     statement = (
         f"A convolutional layer with ${F}$ filters of size ${K} \\times {K}$ and no bias (the batch "
         f"norm's shift replaces it) is applied to ${C}$ input channels, followed by a batch "

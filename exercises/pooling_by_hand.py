@@ -72,11 +72,11 @@ def _build(p: dict) -> Body:
                  f"{overlap}", X)
     parts, steps = [], [Step(f"The output is ${out} \\times {out}$:", formulas.pool_output()
                              + f",\\quad \\left\\lfloor \\frac{{{n} - {k}}}{{{s}}} \\right\\rfloor + 1 = {out}")]
+    first = [grid[r][c] for r in range(k) for c in range(k)]  # the top-left window
     for key, op in zip("ab", ops):
         if op == "max":
             Y = as_rows(run("max_pool2d", _nchw(grid), kernel_size=k, stride=s))
             parts.append(Part(key, f"The ${out} \\times {out}$ output of max pooling.", Y))
-            first = [grid[r][c] for r in range(k) for c in range(k)]
             steps.append(Step(f"Max pooling keeps the largest value of each window; the first "
                               f"window $\\{{{', '.join(map(str, first))}\\}}$ gives "
                               f"${fmt_number(Y[0][0])}$.", grid=Grid.of("Y_{max}", Y)))
@@ -84,7 +84,6 @@ def _build(p: dict) -> Body:
             Y = as_rows(run("avg_pool2d", _nchw(grid), kernel_size=k, stride=s))
             parts.append(Part(key, f"The ${out} \\times {out}$ output of average pooling "
                                    f"(two decimals).", Y, tolerance=AVERAGE_TOLERANCE))
-            first = [grid[r][c] for r in range(k) for c in range(k)]
             steps.append(Step("Average pooling averages each window:", formulas.avg_pool_value()))
             steps.append(Step("First window:",
                               f"\\frac{{{' + '.join(map(str, first))}}}{{{k * k}}} = {fmt_number(Y[0][0])}",

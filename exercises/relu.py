@@ -23,10 +23,6 @@ def _no_zeros(case: Case) -> Case:
     return Case((*rest, np.where(x == 0, 0.125, x)))
 
 
-def _relu_grad(dout, x):
-    return refs.relu_grad(dout, x)
-
-
 MISCONCEPTIONS = (
     Misconception("backward_mask_from_dout", BWD, "your dx keeps dout where dout > 0; the mask "
                   "comes from the forward input: dout where x > 0.",
@@ -61,6 +57,6 @@ EXERCISE = CodeExercise(
         Function(BWD, "dout, x", "ReLU backward: returns dx = dout where x > 0, else 0 (also at x == 0).\n"),
     ),
     groups=GROUPS,
-    references={FWD: refs.relu, BWD: _relu_grad},
+    references={FWD: refs.relu, BWD: refs.relu_grad},
     misconceptions=MISCONCEPTIONS,
 )

@@ -2,10 +2,11 @@
 
 The CLI turns a :class:`UserError` into one line on stderr and exit status 2, never a
 traceback. Student mistakes are *not* exceptions: they become graded results (see
-``grader.results``). A :class:`GraderError` is a bug or a broken installation of ours.
+``grader.results``); a failure of the grader itself becomes an ungraded "error" result
+with verdict ``grader_error`` (see ``grader.batch``), graded again by the next run.
 """
 
-__all__ = ["CnngradeError", "UserError", "GraderError"]
+__all__ = ["CnngradeError", "UserError"]
 
 
 class CnngradeError(Exception):
@@ -16,6 +17,3 @@ class UserError(CnngradeError):
     """The person running cnngrade asked for something impossible (bad path, unknown
     model, malformed spec, invalid size...). The message is one sentence naming the problem."""
 
-
-class GraderError(CnngradeError):
-    """cnngrade itself failed (a bug, or a reference that cannot run here)."""

@@ -1,8 +1,6 @@
 # cnngrade exercise: dropout
 """Model solution: inverted dropout, the mask drawn from the given generator."""
 
-import numpy as np
-
 
 def dropout_forward(x, p, rng):
     # Keep each element with probability 1 - p; scale the survivors so E[out] = x.

@@ -57,7 +57,9 @@ def test_input_and_depth_options():
 def test_device_option_runs_a_real_pass():
     result = run("lenet5", "--device", "cpu", "--json")
     assert result.exit_code == 0
-    assert json.loads(result.output)["device"] == "cpu"
+    data = json.loads(result.output)
+    assert data["device"] == "cpu"
+    assert data["total_params"] == 60_840 and data["layers"][0]["output_shape"] == [6, 28, 28]
 
 
 def test_help_teaches_with_an_example():

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (submission, content_hash, exercise, exercise_version, grader_version)
 )
 """
+# The WHERE clause selecting one CacheKey's row (parameters in CacheKey.as_tuple() order).
+_KEY_MATCH = "submission=? AND content_hash=? AND exercise=? AND exercise_version=? AND grader_version=?"
 
 
 @dataclass(frozen=True)
@@ -73,24 +75,19 @@ class ResultCache:
     def __repr__(self) -> str:
         return f"ResultCache({str(self.path)!r})"
 
+    def _row(self, columns: str, key: CacheKey) -> tuple | None:
+        return self._db.execute(f"SELECT {columns} FROM results WHERE {_KEY_MATCH}", key.as_tuple()).fetchone()
+
     def get(self, key: CacheKey, *, final_only: bool = True) -> SubmissionResult | None:
         """The stored result for ``key`` (only a final one unless ``final_only=False``)."""
-        row = self._db.execute(
-            "SELECT result, final FROM results WHERE submission=? AND content_hash=? AND exercise=? "
-            "AND exercise_version=? AND grader_version=?",
-            key.as_tuple(),
-        ).fetchone()
+        row = self._row("result, final", key)
         if row is None or (final_only and not row[1]):
             return None
         return SubmissionResult.from_dict(json.loads(row[0]))
 
     def has_final(self, key: CacheKey) -> bool:
         """Whether a final result for ``key`` is stored (cheaper than :meth:`get`)."""
-        row = self._db.execute(
-            "SELECT final FROM results WHERE submission=? AND content_hash=? AND exercise=? "
-            "AND exercise_version=? AND grader_version=?",
-            key.as_tuple(),
-        ).fetchone()
+        row = self._row("final", key)
         return bool(row and row[0])
 
     def put(self, key: CacheKey, result: SubmissionResult, *, final: bool = True) -> None:
@@ -102,11 +99,7 @@ class ResultCache:
 
     def graded_at(self, key: CacheKey) -> float | None:
         """When the stored result for ``key`` was written (seconds since the epoch)."""
-        row = self._db.execute(
-            "SELECT graded_at FROM results WHERE submission=? AND content_hash=? AND exercise=? "
-            "AND exercise_version=? AND grader_version=?",
-            key.as_tuple(),
-        ).fetchone()
+        row = self._row("graded_at", key)
         return row[0] if row else None
 
     def close(self) -> None:

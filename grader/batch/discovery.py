@@ -86,7 +86,7 @@ def _folder_entry(entry: Path) -> Submission:
     except OSError as exc:
         return Submission(name, entry, None, f"the folder {name}/ cannot be read ({exc.strerror}).")
     solution = entry / "solution.py"
-    if solution in children or solution.is_symlink():
+    if solution in children:  # iterdir lists links too, dangling ones included
         return _file_submission(name, entry, solution)
     code = [p for p in children if _is_code(p) and (p.is_file() or p.is_symlink())]
     if len(code) == 1:

@@ -35,7 +35,8 @@ def default_jobs() -> int:
 
 
 def _failure(task: Task, message: str) -> dict[str, Any]:
-    return {"result": grader_failure(task["name"], task["exercise"], message).to_dict(), "final": False}
+    failure = grader_failure(task["name"], task["exercise"], message, max_score=task.get("max_score", 0.0))
+    return {"result": failure.to_dict(), "final": False}
 
 
 class InlineExecutor:

@@ -50,8 +50,6 @@ class GradedClass(Sequence):
         self._cache: ResultCache | None = None
         self.regraded: list[str] = []
         """Names of the submissions graded in this run (the others came from the cache)."""
-        self.reused = 0
-        """How many results were reused from the cache."""
         self.grader_failures: list[str] = []
         """Submissions whose grading failed on the grader's side (graded again next run)."""
         self.similar: list[SimilarPair] = []
@@ -61,6 +59,11 @@ class GradedClass(Sequence):
 
     def __repr__(self) -> str:
         return f"GradedClass({len(self)} results, regraded={len(self.regraded)}, reused={self.reused})"
+
+    @property
+    def reused(self) -> int:
+        """How many results were reused from the cache (every other one was regraded)."""
+        return len(self.keys) - len(self.regraded)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -155,15 +158,18 @@ def grade_class(
     graded = GradedClass(cache_path, keys)
     # A quick pass with fewer examples must never be reused by a full run: part of the version.
     version = str(getattr(spec, "version", "0")) + (f"+examples={max_examples}" if max_examples else "")
+    check_similarity = similarity and len(found.submissions) <= SIMILARITY_AUTO_LIMIT
+    sources: list[tuple[str, str]] = []  # (name, code) for similarity, gathered in the one read
 
     def tasks():
         for submission in found.submissions:
             content_hash, code, problem = load_source(submission)
             key = CacheKey(submission.name, content_hash, spec.name, version, grader.__version__)
             keys.append(key)
+            if check_similarity and problem is None:
+                sources.append((submission.name, code))
             if cache.has_final(key):
-                graded.reused += 1
-                report.reused(submission.name)
+                report.reused()
                 continue
             if problem is not None:
                 result = error_result(spec, submission=submission.name, verdict="not_gradable", message=problem)
@@ -172,7 +178,8 @@ def grade_class(
                 report.done(result)
                 continue
             task = make_task(name=submission.name, code=code, filename=_filename(submission),
-                             exercise=spec.name, max_examples=max_examples, sandbox_options=sandbox_options)
+                             exercise=spec.name, max_score=spec.max_score, max_examples=max_examples,
+                             sandbox_options=sandbox_options)
             task["key"] = key
             yield task
 
@@ -181,7 +188,6 @@ def grade_class(
             for task, outcome in executor.run(tasks()):
                 result = SubmissionResult.from_dict(outcome["result"])
                 if not outcome["final"]:
-                    result.max_score = spec.max_score
                     graded.grader_failures.append(task["name"])
                 cache.put(task["key"], result, final=outcome["final"])
                 graded.regraded.append(task["name"])
@@ -190,11 +196,11 @@ def grade_class(
         executor.close()
         cache.close()
 
-    if similarity and len(found.submissions) > SIMILARITY_AUTO_LIMIT:
+    if check_similarity:
+        graded.similar = find_similar(sources, threshold=threshold, baseline=_starter(spec))
+    elif similarity:
         report.note(f"similarity skipped for {len(found.submissions)} submissions (more than "
                     f"{SIMILARITY_AUTO_LIMIT}); run 'cnngrade similarity' on the folder separately")
-    elif similarity:
-        graded.similar = find_similar(_sources(found.submissions), threshold=threshold, baseline=_starter(spec))
     graded.outputs = write_outputs(graded, out_dir=out, exports=chosen, roster=roster_obj,
                                    similarity=graded.similar, title=getattr(spec, "title", None) or spec.name)
     graded.close()
@@ -203,13 +209,6 @@ def grade_class(
 
 def _filename(submission: Submission) -> str:
     return submission.source_path.name if submission.source_path else "solution.py"
-
-
-def _sources(submissions: list[Submission]):
-    for submission in submissions:
-        _, code, problem = load_source(submission)
-        if problem is None and code is not None:
-            yield submission.name, code
 
 
 def _starter(spec) -> str | None:

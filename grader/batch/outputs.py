@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import csv
 import json
-from abc import ABC, abstractmethod
 import math
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.batch._atomic import atomic_open, write_text_atomic
+from grader.files import atomic_open, write_atomic
 from grader.batch.exports import (
     CANVAS_COLUMNS,
     MOODLE_ID_COLUMNS,
@@ -215,8 +215,8 @@ def write_outputs(
                 *(_num(by_group.get(g, 0.0)) for g in groups),
             ])
             folder = out / result.submission
-            write_text_atomic(folder / "results.json", json.dumps(_jsonable(gradescope_results(result)), indent=2, ensure_ascii=False) + "\n")
-            write_text_atomic(folder / "feedback.md", feedback_markdown(result))
+            write_atomic(folder / "results.json", json.dumps(_jsonable(gradescope_results(result)), indent=2, ensure_ascii=False) + "\n")
+            write_atomic(folder / "feedback.md", feedback_markdown(result))
             for writer in writers.values():
                 writer.add(result)
         grades_json.write("\n]\n")
@@ -227,7 +227,7 @@ def write_outputs(
         from grader.render.report import render_report
 
         path = out / "report.html"
-        write_text_atomic(path, render_report(stats, title=title or stats.exercise, similarity=similarity))
+        write_atomic(path, render_report(stats, title=title or stats.exercise, similarity=similarity))
         summary.files.append(path)
     return summary
 
@@ -305,12 +305,12 @@ class _GradescopeExporter(_Exporter):
     name = "gradescope"
 
     def add(self, result):
-        row = self.row_of(result) if self.roster is not None else None
+        row = self.row_of(result)
         folder = (row or {}).get("email") or result.submission
         if "/" in folder or folder in (".", ".."):
             folder = result.submission
         payload = json.dumps(_jsonable(gradescope_results(result)), indent=2, ensure_ascii=False) + "\n"
-        write_text_atomic(self.out / export_filename("gradescope") / folder / "results.json", payload)
+        write_atomic(self.out / export_filename("gradescope") / folder / "results.json", payload)
 
     def finish(self, seen):
         return []  # unmapped submissions keep their submission name as folder: nothing is left out

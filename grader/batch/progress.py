@@ -73,7 +73,7 @@ class Progress:
         else:
             self._notes.append(text)
 
-    def reused(self, name: str) -> None:
+    def reused(self) -> None:
         """A result taken from the cache."""
         self.count += 1
         self.cached += 1

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from grader.errors import UserError
+
 __all__ = ["SimilarPair", "normalized_tokens", "find_similar", "similar_submissions", "DEFAULT_THRESHOLD", "DEFAULT_K"]
 
 #: Pairs scoring at least this are reported.
@@ -70,7 +72,7 @@ class _Tokenizer(ast.NodeVisitor):
         self.tokens.append((token, self.line))
 
     def generic_visit(self, node: ast.AST) -> None:
-        if isinstance(node, (ast.expr_context,)):
+        if isinstance(node, ast.expr_context):
             return
         self.emit(type(node).__name__, node)
         for _, value in ast.iter_fields(node):
@@ -151,8 +153,6 @@ def find_similar(
     Example: ``find_similar({"a": code_a, "b": code_b}, threshold=0.7)``.
     """
     if not 0.0 <= threshold <= 1.0:
-        from grader.errors import UserError
-
         raise UserError(f"the similarity threshold must be between 0 and 1, got {threshold}")
     items = list(sources.items() if isinstance(sources, Mapping) else sources)
     streams = {name: normalized_tokens(code) for name, code in items}
@@ -160,10 +160,11 @@ def find_similar(
     prints = {name: _fingerprints(toks, k) for name, toks in streams.items() if len(toks) >= 2 * k}
     ignored = set(_fingerprints(normalized_tokens(baseline), k)) if baseline else set()
     limit = common_above if common_above is not None else max(2, min(len(prints) // 2, 10))
+    distinct = {name: set(hashes) - ignored for name, hashes in prints.items()}
 
     holders: dict[int, list[str]] = defaultdict(list)
-    for name, hashes in prints.items():
-        for h in set(hashes) - ignored:
+    for name, hashes in distinct.items():
+        for h in hashes:
             holders[h].append(name)
     shared_counts: Counter = Counter()
     for h, names in holders.items():
@@ -174,7 +175,7 @@ def find_similar(
     for (a, b), count in shared_counts.items():
         if count < 2:
             continue
-        shared = {h for h in set(prints[a]) & set(prints[b]) if h not in ignored and len(holders[h]) <= limit}
+        shared = {h for h in distinct[a] & distinct[b] if len(holders[h]) <= limit}
         lines_a, covered_a = _covered(prints[a], streams[a], shared, k)
         lines_b, covered_b = _covered(prints[b], streams[b], shared, k)
         len_a, len_b = len(streams[a]), len(streams[b])

@@ -26,7 +26,8 @@ def print_summary(graded, *, console: Console | None = None) -> None:
         f"mean {100 * stats.mean_fraction:.0f}%, median {100 * stats.median_fraction:.0f}%",
         highlight=False,
     )
-    console.print(f"score histogram 0% → 100%: {_spark(stats.histogram())}  {stats.histogram()}", highlight=False)
+    histogram = stats.histogram()
+    console.print(f"score histogram 0% → 100%: {_spark(histogram)}  {histogram}", highlight=False)
 
     groups = Table(title="pass rate per property group", title_justify="left")
     for column in ("group", "passed", "rate"):
@@ -57,7 +58,7 @@ def print_summary(graded, *, console: Console | None = None) -> None:
         console.print(f"[yellow]similar submissions[/]: {len(graded.similar)} pair(s): ", end="")
         console.print(pairs, markup=False, highlight=False)
     for warning in graded.outputs.warnings:
-        console.print(f"[yellow]warning[/]: ", end="")
+        console.print("[yellow]warning[/]: ", end="")
         console.print(warning, markup=False, highlight=False)
     if graded.grader_failures:
         console.print(f"[red]{len(graded.grader_failures)} submission(s) could not be graded because the grader "

@@ -28,8 +28,8 @@ _ONE_AT_A_TIME = threading.Lock()
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py")
 
 
-def make_task(*, name: str, code: str, filename: str, exercise: str, max_examples: int | None = None,
-              sandbox_options: dict | None = None) -> dict[str, Any]:
+def make_task(*, name: str, code: str, filename: str, exercise: str, max_score: float = 0.0,
+              max_examples: int | None = None, sandbox_options: dict | None = None) -> dict[str, Any]:
     """The task dict for one submission (picklable, small, self-contained)."""
     shown = filename[: -len(".ipynb")] + ".py" if filename.lower().endswith(".ipynb") else filename
     return {
@@ -37,6 +37,7 @@ def make_task(*, name: str, code: str, filename: str, exercise: str, max_example
         "code": code,
         "filename": shown if _SAFE_FILENAME.fullmatch(shown) else "solution.py",
         "exercise": exercise,
+        "max_score": max_score,  # for a grader-failure result: the grade it stands for is out of this
         "max_examples": max_examples,
         "sandbox_options": dict(sandbox_options or {}),
     }
@@ -72,6 +73,7 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # a grader bug must not stop the class: record it, retry next run
         last = traceback.extract_tb(exc.__traceback__)[-1:] or [None]
         where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last[0] else ""
-        result = grader_failure(task["name"], task["exercise"], f"{type(exc).__name__}: {exc}{where}")
+        result = grader_failure(task["name"], task["exercise"], f"{type(exc).__name__}: {exc}{where}",
+                                max_score=task.get("max_score", 0.0))
         result.duration_s = time.perf_counter() - started
         return {"result": result.to_dict(), "final": False}

@@ -114,7 +114,7 @@ def check_submission(source: str | Path | CodeSource, *, exercise: str | CodeExe
 def write_starter(exercise: str | CodeExercise, *, out_dir: str | Path) -> list[Path]:
     """Write the student starter ``<exercise>.py`` (signatures, docstrings and the header
     line) and the statement ``<exercise>.md`` into ``out_dir``; returns both paths."""
-    from grader.checker._files import write_text_atomic
+    from grader.files import write_atomic
 
     if exercise is None:
         raise UserError("write_starter needs an exercise name")
@@ -125,8 +125,8 @@ def write_starter(exercise: str | CodeExercise, *, out_dir: str | Path) -> list[
     out.mkdir(parents=True, exist_ok=True)
     stem = spec.name.replace("-", "_")
     paths = [out / f"{stem}.py", out / f"{stem}.md"]
-    write_text_atomic(paths[0], spec.starter())
-    write_text_atomic(paths[1], spec.statement)
+    write_atomic(paths[0], spec.starter())
+    write_atomic(paths[1], spec.statement)
     return paths
 
 

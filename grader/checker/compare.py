@@ -24,7 +24,7 @@ def _shape(shape: tuple[int, ...]) -> str:
 def close(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> np.ndarray:
     """Elementwise agreement within ``tol`` (same shape assumed)."""
     scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    diff = np.abs(got.astype(np.float64) - expected)
+    diff = np.abs(np.asarray(got, dtype=np.float64) - expected)
     return diff <= tol.atol * scale + tol.rtol * np.abs(expected)
 
 
@@ -70,7 +70,7 @@ def check_output(got: Any, expected: np.ndarray, *, function: str, tol: Toleranc
 
 def where_different(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str:
     """The differing indices, listed (a few) — for the counterexample block."""
-    ok = close(got.astype(np.float64), expected, tol)
+    ok = close(got, expected, tol)
     wrong = [tuple(int(i) for i in idx) for idx in np.argwhere(~ok)]
     listed = ", ".join(str(w) for w in wrong[:_MAX_LISTED])
     more = f" and {len(wrong) - _MAX_LISTED} more" if len(wrong) > _MAX_LISTED else ""

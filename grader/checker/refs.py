@@ -26,6 +26,8 @@ __all__ = [
     "relu_grad",
     "linear",
     "linear_grads",
+    "batch_norm",
+    "batch_norm_grads",
 ]
 
 
@@ -134,4 +136,19 @@ def linear(x, w, b=None) -> np.ndarray:
 def linear_grads(dout, x, w, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     F = _F()
     return tuple(_np(g) for g in F.vjp(F.linear, (_c(x), _c(w), _c(b)), _c(dout)))
+
+
+def batch_norm(x, gamma, beta, eps=1e-5) -> np.ndarray:
+    """Training-mode batch normalisation (statistics of the batch itself)."""
+    return _np(_F().batch_norm(_c(x), _c(gamma), _c(beta), training=True, eps=eps).out)
+
+
+def batch_norm_grads(dout, x, gamma, beta, eps=1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(dx, dgamma, dbeta)`` of :func:`batch_norm` contracted with ``dout`` (autograd)."""
+    F = _F()
+
+    def layer(x_, g_, b_):
+        return F.batch_norm(x_, g_, b_, training=True, eps=eps).out
+
+    return tuple(_np(g) for g in F.vjp(layer, (_c(x), _c(gamma), _c(beta)), _c(dout)))
 

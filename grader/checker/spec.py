@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from grader.checker.source import HEADER
+
 __all__ = [
     "Case",
     "CodeExercise",
@@ -183,7 +185,7 @@ class CodeExercise:
     def starter(self) -> str:
         """The student starter: header line, imports, one stub per function."""
         lines = [
-            f"# cnngrade exercise: {self.name}",
+            HEADER.format(name=self.name),
             f'"""{self.title}: see the statement for the conventions; run `cnngrade check` to grade."""',
             "",
             "import numpy as np",

@@ -14,14 +14,15 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from grader.checker.refs import pair, pool_stride
 from grader.checker.spec import Case
+from grader.reference.shapes import conv_output_size
 
 __all__ = [
     "values",
     "conv_cases",
     "pool_cases",
     "array_cases",
-    "conv_out_size",
     "fixed_values",
     "fixed_conv_case",
     "fixed_pool_case",
@@ -62,11 +63,6 @@ def fixed_values(seed: int, shape: tuple[int, ...], *, distinct: bool = False) -
         size = int(np.prod(shape))
         return (rng.permutation(np.arange(-400, 401))[:size] / 8).reshape(shape)
     return rng.integers(-8, 9, size=shape) / 4
-
-
-def conv_out_size(size: int, kernel: int, stride: int, padding: int) -> int:
-    """Output length of a convolution or pooling window sweep (floor division)."""
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 def _pair(draw, bounds: Range, same: bool) -> tuple[int, int]:
@@ -136,7 +132,8 @@ def _conv_cases(
         kwargs["padding"] = (ph, pw) if tuple_args else ph
     if not dout:
         return Case((x, w, b), kwargs)
-    ho, wo = conv_out_size(h, kh, sh, ph), conv_out_size(w_, kw, sw, pw)
+    ho = conv_output_size(h, kh, stride=sh, padding=ph)
+    wo = conv_output_size(w_, kw, stride=sw, padding=pw)
     g = draw(values((n, f, ho, wo)))
     return Case((g, x, w, b), kwargs)
 
@@ -191,7 +188,7 @@ def _pool_cases(
         args.append((sh, sw) if tuple_args else sh)
     if not dout:
         return Case(tuple(args))
-    g = draw(values((n, c, conv_out_size(h, kh, sh, 0), conv_out_size(w_, kw, sw, 0))))
+    g = draw(values((n, c, conv_output_size(h, kh, stride=sh), conv_output_size(w_, kw, stride=sw))))
     return Case((g, *args))
 
 
@@ -218,8 +215,9 @@ def fixed_conv_case(seed: int, *, n: int, c: int, f: int, h: int, w: int, kh: in
     kwargs = {k: v for k, v in (("stride", stride), ("padding", padding)) if v is not None}
     if not dout:
         return Case((x, wt, b), kwargs)
-    (sh, sw), (ph, pw) = _as_pair(stride or 1), _as_pair(padding or 0)
-    g = fixed_values(seed + 3, (n, f, conv_out_size(h, kh, sh, ph), conv_out_size(w, kw, sw, pw)))
+    (sh, sw), (ph, pw) = pair(stride or 1), pair(padding or 0)
+    g = fixed_values(seed + 3, (n, f, conv_output_size(h, kh, stride=sh, padding=ph),
+                                conv_output_size(w, kw, stride=sw, padding=pw)))
     return Case((g, x, wt, b), kwargs)
 
 
@@ -230,14 +228,9 @@ def fixed_pool_case(seed: int, *, n: int, c: int, h: int, w: int, kernel_size, s
     args = [x, kernel_size] + ([] if stride is None else [stride])
     if not dout:
         return Case(tuple(args))
-    (kh, kw) = _as_pair(kernel_size)
-    sh, sw = _as_pair(kernel_size if stride is None else stride)
-    g = fixed_values(seed + 1, (n, c, conv_out_size(h, kh, sh, 0), conv_out_size(w, kw, sw, 0)))
+    (kh, kw), (sh, sw) = pair(kernel_size), pool_stride(kernel_size, stride)
+    g = fixed_values(seed + 1, (n, c, conv_output_size(h, kh, stride=sh), conv_output_size(w, kw, stride=sw)))
     return Case((g, *args))
-
-
-def _as_pair(v) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
 def linear_cases(*, batch: Range = (1, 4), features_in: Range = (1, 6), features_out: Range = (1, 5),

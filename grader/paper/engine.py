@@ -12,10 +12,11 @@ import json
 from functools import lru_cache
 from typing import Any, Sequence
 
-from grader.reference.shapes import conv_output_size
+from grader.reference.shapes import conv_output_size, same_padding
 
 __all__ = [
     "conv_output_size",
+    "same_padding",
     "run",
     "grads",
     "analyze_spec",

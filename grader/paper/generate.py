@@ -7,11 +7,11 @@ import csv
 import importlib
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 from grader.errors import UserError
+from grader.files import write_atomic
 from grader.paper.model import PaperExercise, Variant
 
 __all__ = [
@@ -21,7 +21,6 @@ __all__ = [
     "read_roster_ids",
     "make_variants",
     "write_exercise_set",
-    "write_atomic",
 ]
 
 #: ``--format`` choice -> renderer module in ``grader.render``.
@@ -83,20 +82,6 @@ def make_variants(exercise: str | PaperExercise, *, seed: int = 0, count: int | 
     return ex.variants(list(students), seed=seed, difficulty=difficulty)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _renderer(fmt: str):
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -127,13 +112,8 @@ def write_exercise_set(exercise: str | PaperExercise, *, out_dir: str | os.PathL
     question bank ``NAME.EXT`` — plus ``NAME-answers-template.csv``. Returns the paths."""
     ex = get_paper_exercise(exercise)
     module = _renderer(fmt)  # validate the format before any work
-    if fmt == "pdf":
-        from grader.render.pdf import find_engine
-
-        if find_engine() is None:
-            raise UserError("--format pdf needs a TeX engine (tectonic, pdflatex, xelatex or "
-                            "lualatex) and none is installed; use --format tex and compile it "
-                            "elsewhere, or --format html and print it")
+    if fmt == "pdf":  # fail before any work rather than after rendering every variant
+        module.require_engine()
     if roster is not None and count is not None:
         raise UserError("give either --count or --roster, not both")
     students = read_roster_ids(roster) if roster is not None else None

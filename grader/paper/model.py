@@ -162,7 +162,7 @@ class Variant:
     @property
     def identity(self) -> str:
         """Canonical text of the parameters: two variants are duplicates exactly when equal."""
-        return json.dumps(self.params, sort_keys=True, separators=(",", ":"))
+        return _params_identity(self.params)
 
     @property
     def max_score(self) -> float:
@@ -188,6 +188,11 @@ class Variant:
         if key:
             out["solution"] = [s.to_dict() for s in self.solution]
         return out
+
+
+def _params_identity(params: dict) -> str:
+    """Canonical JSON of a variant's parameters (sorted keys, no spaces)."""
+    return json.dumps(params, sort_keys=True, separators=(",", ":"))
 
 
 def _student_salt(student: str | None) -> int:
@@ -218,6 +223,10 @@ class PaperExercise:
         return random.Random(f"{self.name}|{int(seed)}|{_student_salt(student)}|{student}|"
                              f"{attempt}|{difficulty}")
 
+    def _drawn_params(self, *, seed: int, student: str | None, attempt: int, difficulty: str) -> dict:
+        return self.draw(self.rng(seed=seed, student=student, attempt=attempt,
+                                  difficulty=difficulty), difficulty)
+
     def check_difficulty(self, difficulty: str) -> str:
         if difficulty not in self.difficulties:
             raise UserError(f"unknown difficulty {difficulty!r} for {self.name}; "
@@ -228,8 +237,7 @@ class PaperExercise:
                 difficulty: str = "medium", attempt: int = 0) -> Variant:
         """The variant for (seed, student, attempt): always the same one."""
         self.check_difficulty(difficulty)
-        params = self.draw(self.rng(seed=seed, student=student, attempt=attempt,
-                                    difficulty=difficulty), difficulty)
+        params = self._drawn_params(seed=seed, student=student, attempt=attempt, difficulty=difficulty)
         return self.from_params(params, seed=seed, student=student, difficulty=difficulty,
                                 attempt=attempt)
 
@@ -250,9 +258,9 @@ class PaperExercise:
         out = []
         for student in students:
             for attempt in range(max_attempts):
-                params = self.draw(self.rng(seed=seed, student=student, attempt=attempt,
-                                            difficulty=difficulty), difficulty)
-                ident = json.dumps(params, sort_keys=True, separators=(",", ":"))
+                params = self._drawn_params(seed=seed, student=student, attempt=attempt,
+                                            difficulty=difficulty)
+                ident = _params_identity(params)
                 if ident not in seen:
                     break
             else:

@@ -61,8 +61,9 @@ def run_practice(kind: str, *, difficulty: str = "medium", seed: int | None = No
     answers: dict[str, str] = {}
     for part in v.parts:
         say(f"({part.key}) {plain_text(part.prompt)}")
-        for column, _ in part.cells():
-            label = column if len(part.cells()) > 1 else f"({part.key})"
+        cells = part.cells()
+        for column, _ in cells:
+            label = column if len(cells) > 1 else f"({part.key})"
             while True:
                 text = ask(f"  {label}")
                 try:

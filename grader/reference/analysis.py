@@ -128,12 +128,13 @@ def analyze(model_or_spec, *, input_shape: tuple[int, ...] | None = None, device
 
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
         raise UserError(f"depth must be a positive integer, got {depth!r}")
+    from grader.reference.spec import load_spec, parse_shape
+
     if input_shape is not None:
-        input_shape = _checked_shape(input_shape)
+        input_shape = parse_shape(input_shape)
     if isinstance(model_or_spec, (str, Path)) and \
             Path(model_or_spec).suffix.lower() in (".yaml", ".yml", ".json"):
         # A spec file is read and checked before torch is imported: its mistakes show at once.
-        from grader.reference.spec import load_spec
         model_or_spec = load_spec(model_or_spec, input_shape=input_shape)
 
     import torch
@@ -150,19 +151,6 @@ def analyze(model_or_spec, *, input_shape: tuple[int, ...] | None = None, device
 # --- what to analyse ---------------------------------------------------------------------
 
 
-def _checked_shape(shape) -> tuple[int, ...]:
-    from grader.reference.spec import parse_shape
-
-    if isinstance(shape, str):
-        return parse_shape(shape)
-    if (not isinstance(shape, (tuple, list)) or len(shape) not in (1, 3)
-            or any(isinstance(v, bool) or not isinstance(v, int) for v in shape)):
-        raise UserError(f"input shape must be (C, H, W) or (D,) integers, got {shape!r}")
-    if any(v < 1 for v in shape):
-        raise UserError(f"input shape must hold positive sizes, got {tuple(shape)}")
-    return tuple(shape)
-
-
 def _resolve(target, input_shape, run_device):
     """(module, label, input shape) for a module, a spec, a model name or a spec path."""
     from pathlib import Path
@@ -171,15 +159,14 @@ def _resolve(target, input_shape, run_device):
 
     from grader.reference import models, spec
 
-    build_on = run_device
     if isinstance(target, (str, Path)):
         text = str(target)
         path = Path(text)
         name = models.canonical_model_name(text) if isinstance(target, str) else None
         if name is not None:   # a model name wins over a file of the same name
-            model = models.build_model(name, device=build_on)
+            model = models.build_model(name, device=run_device)
             return model, name, input_shape or model.default_input_shape
-        if path.suffix.lower() in (".yaml", ".yml", ".json") or path.is_file():
+        if path.is_file():   # a spec file without a .yaml/.json suffix (analyze read those)
             target = spec.load_spec(path, input_shape=input_shape)
         else:
             try:
@@ -189,13 +176,13 @@ def _resolve(target, input_shape, run_device):
     if isinstance(target, spec.LayerSpec):
         if input_shape is not None and input_shape != target.input_shape:
             target = target.with_input_shape(input_shape)
-        return target.to_model(device=build_on), target.source, target.input_shape
+        return target.to_model(device=run_device), target.source, target.input_shape
     if isinstance(target, nn.Module):
         shape = input_shape or getattr(target, "default_input_shape", None)
         if shape is None:
             raise UserError(f"{type(target).__name__} has no default input shape; pass "
                             "input_shape=(C, H, W)")
-        return target, type(target).__name__, _checked_shape(tuple(shape))
+        return target, type(target).__name__, spec.parse_shape(tuple(shape))
     raise UserError(f"cannot analyse a {type(target).__name__}; give a model, a model name "
                     "or a layer spec")
 

@@ -162,7 +162,8 @@ def vjp(fn: Callable, inputs: Sequence, dout, **kwargs) -> tuple[torch.Tensor | 
     present = [a for a in inputs if a is not None]
     if not present:
         raise UserError("vjp needs at least one input that is not None")
-    dev = as_tensor(present[0]).device
+    first = present[0]
+    dev = first.device if isinstance(first, torch.Tensor) else resolve_device()
     leaves = [None if a is None else _on(a, dev).detach().requires_grad_(True) for a in inputs]
     with deterministic():
         # Step 2: the forward pass, recording the graph.

@@ -258,7 +258,7 @@ def _validate(document, label: str, input_shape) -> LayerSpec:
     if shape_source is None:
         raise UserError("it has no input shape; add 'input: [C, H, W]' or pass one "
                         "(--input C,H,W)")
-    shape = _shape(shape_source, what="input shape")
+    shape = parse_shape(shape_source)
 
     # Step 3: each layer, in order, validated against the shape it receives.
     counters: dict[str, int] = {}
@@ -427,26 +427,14 @@ def _non_negative(value, what: str) -> int:
     return v
 
 
-def _shape(value, *, what: str) -> tuple[int, ...]:
-    if isinstance(value, str):
-        return parse_shape(value, what=what)
-    if not isinstance(value, (list, tuple)) or len(value) not in (1, 3):
-        raise UserError(f"the {what} must be [C, H, W] or [D], got {value!r}")
-    out = []
-    for v in value:
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise UserError(f"the {what} must hold integers, got {value!r}")
-        if v < 1:
-            raise UserError(f"the {what} must hold positive sizes, got {list(value)!r}")
-        out.append(v)
-    return tuple(out)
-
-
-def parse_shape(text: str, *, what: str = "input shape") -> tuple[int, ...]:
-    """``"3,224,224"`` (or ``3x224x224``) -> ``(3, 224, 224)``; also ``"784"``.
+def parse_shape(text, *, what: str = "input shape") -> tuple[int, ...]:
+    """``"3,224,224"`` (or ``3x224x224``) -> ``(3, 224, 224)``; also ``"784"``, and a list
+    or tuple such as ``[3, 224, 224]`` (a spec's ``input``, an ``input_shape`` argument).
 
     Raises ``UserError`` unless it is one or three positive integers.
     """
+    if not isinstance(text, str):
+        return _shape_sequence(text, what=what)
     parts = [p.strip() for p in str(text).replace("x", ",").replace("X", ",").split(",")]
     try:
         values = [int(p) for p in parts]
@@ -457,6 +445,19 @@ def parse_shape(text: str, *, what: str = "input shape") -> tuple[int, ...]:
     if any(v < 1 for v in values):
         raise UserError(f"the {what} must hold positive sizes, got {text!r}")
     return tuple(values)
+
+
+def _shape_sequence(value, *, what: str) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or len(value) not in (1, 3):
+        raise UserError(f"the {what} must be [C, H, W] or [D], got {value!r}")
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise UserError(f"the {what} must hold integers, got {value!r}")
+        if v < 1:
+            raise UserError(f"the {what} must hold positive sizes, got {list(value)!r}")
+        out.append(v)
+    return tuple(out)
 
 
 def _names(keys) -> str:

@@ -8,7 +8,7 @@ import re
 from typing import Sequence
 
 from grader.paper.model import Grid, Variant, fmt_number
-from grader.render.paper_common import bmatrix, split_math, variant_heading
+from grader.render.paper_common import grid_latex, split_math, variant_heading
 
 __all__ = ["EXTENSION", "KEY_ONLY", "render", "escape"]
 
@@ -28,7 +28,7 @@ def _text(text: str) -> str:
 
 
 def _block(b) -> str:
-    return escape(f"$${b.label} = {bmatrix(b.rows)}$$") if isinstance(b, Grid) else _text(b)
+    return escape(f"$${grid_latex(b)}$$") if isinstance(b, Grid) else _text(b)
 
 
 def _solution(v: Variant) -> str:

@@ -48,22 +48,21 @@ def analysis_table(analysis: Analysis) -> Table:
         show_footer=True,
         header_style="bold",
     )
-    totals_params = f"{analysis.total_params:,}"
     table.add_column("#", justify="right", footer="")
     table.add_column("layer", footer="total", no_wrap=True)
     table.add_column("type", no_wrap=True)
     table.add_column("output HxWxC", justify="right", no_wrap=True,
                      footer=format_shape(analysis.output_shape))
-    table.add_column("params", justify="right", footer=totals_params)
+    table.add_column("params", justify="right", footer=f"{analysis.total_params:,}")
     table.add_column("MACs", justify="right", footer=f"{analysis.total_macs:,}")
     table.add_column("receptive field", justify="right")
     table.add_column("jump", justify="right")
     for i, layer in enumerate(analysis.layers, start=1):
-        params = f"{layer.params:,}" if layer.params else "0"
-        if layer.params and layer.trainable_params != layer.params:
+        params = f"{layer.params:,}"
+        if layer.trainable_params != layer.params:
             params += f" ({layer.params - layer.trainable_params:,} fixed)"
         table.add_row(str(i), layer.name, layer.kind, format_shape(layer.output_shape), params,
-                      f"{layer.macs:,}" if layer.macs else "0", _field(layer.receptive_field),
+                      f"{layer.macs:,}", _field(layer.receptive_field),
                       _pair(layer.jump))
     return table
 

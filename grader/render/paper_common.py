@@ -12,7 +12,15 @@ from typing import Sequence
 
 from grader.paper.model import Grid, Part, Variant, fmt_number
 
-__all__ = ["split_math", "bmatrix", "answer_latex", "variant_heading", "document_title"]
+__all__ = [
+    "split_math",
+    "bmatrix",
+    "grid_latex",
+    "answer_latex",
+    "tolerance_text",
+    "variant_heading",
+    "document_title",
+]
 
 _MATH = re.compile(r"\$([^$]+)\$")
 
@@ -46,15 +54,6 @@ def answer_latex(part: Part) -> str:
         if a and isinstance(a[0], tuple):
             return bmatrix(a)
         return r"\left(" + ",\\ ".join(fmt_number(v) for v in a) + r"\right)"
-    return fmt_number(a)
-
-
-def answer_text(part: Part) -> str:
-    a = part.answer
-    if isinstance(a, tuple):
-        if a and isinstance(a[0], tuple):
-            return "; ".join(" ".join(fmt_number(v) for v in row) for row in a)
-        return ", ".join(fmt_number(v) for v in a)
     return fmt_number(a)
 
 

@@ -14,7 +14,7 @@ from grader.errors import UserError
 from grader.paper.model import Variant
 from grader.render import latex
 
-__all__ = ["EXTENSION", "ENGINES", "find_engine", "render", "compile_tex"]
+__all__ = ["EXTENSION", "ENGINES", "find_engine", "require_engine", "render", "compile_tex"]
 
 EXTENSION = "pdf"
 ENGINES = ("tectonic", "pdflatex", "xelatex", "lualatex")
@@ -30,12 +30,19 @@ def find_engine() -> str | None:
     return None
 
 
-def compile_tex(source: str) -> bytes:
-    """Compile a LaTeX document to PDF bytes; UserError when no engine is installed or it fails."""
+def require_engine() -> str:
+    """Path of the first TeX engine on PATH; UserError naming the alternatives when none is."""
     engine = find_engine()
     if engine is None:
-        raise UserError("no TeX engine found (looked for tectonic, pdflatex, xelatex, lualatex); "
-                        "install one or use --format tex and compile the file yourself")
+        raise UserError(f"no TeX engine found (looked for {', '.join(ENGINES)}); install one, "
+                        "or use --format tex and compile the file elsewhere, or --format html "
+                        "and print it")
+    return engine
+
+
+def compile_tex(source: str) -> bytes:
+    """Compile a LaTeX document to PDF bytes; UserError when no engine is installed or it fails."""
+    engine = require_engine()
     with tempfile.TemporaryDirectory(prefix="cnngrade-tex-") as tmp:
         (Path(tmp) / "doc.tex").write_text(source, encoding="utf-8")
         if Path(engine).name == "tectonic":

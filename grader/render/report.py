@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from html import escape
 
-__all__ = ["render_report", "render_similarity"]
+__all__ = ["render_report", "render_similarity", "render_similarity_page"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1d1d1f;padding:0 1rem}
@@ -89,6 +89,14 @@ def render_similarity(pairs, *, limit: int = 50) -> str:
         "<p class='muted'>Alike after normalising names, comments and formatting (AST fingerprints); "
         "highlighted lines lie inside shared runs. A lead for a conversation, not proof.</p>"
         f"<table><tr><th>submission</th><th>submission</th><th>alike</th><th>coverage</th></tr>{rows}</table>{blocks}{more}"
+    )
+
+
+def render_similarity_page(pairs) -> str:
+    """A standalone HTML page holding only the similarity section (``cnngrade similarity --html``)."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>similar submissions</title>"
+        f"<style>{_CSS}</style></head>\n<body>\n<h1>Similar submissions</h1>{render_similarity(pairs)}\n</body></html>\n"
     )
 
 

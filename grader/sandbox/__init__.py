@@ -79,20 +79,23 @@ def capabilities() -> dict:
          "cleared environment; project tree not mounted" if bwrap_ok else
          "cleared environment; audit hook refuses reads of the project tree"),
     ]
-    for name, what in (("RLIMIT_AS", "address space 1 GiB"), ("RLIMIT_CPU", "CPU time"),
-                       ("RLIMIT_FSIZE", "file size"), ("RLIMIT_CORE", "no core files"),
-                       ("RLIMIT_NOFILE", "open files")):
+    default = SandboxLimits()
+    what = {"RLIMIT_AS": f"address space {default.memory_bytes / 2**30:g} GiB",
+            "RLIMIT_CPU": "CPU time", "RLIMIT_FSIZE": "file size",
+            "RLIMIT_CORE": "no core files", "RLIMIT_NOFILE": "open files"}
+    for name in default.rlimits():  # the limits the child really sets
         have = hasattr(resource, name)
-        rows.append((f"rlimit {name}", have, what if have else "not on this platform"))
+        rows.append((f"rlimit {name}", have, what.get(name, name) if have
+                     else "not on this platform"))
+    linux = sys.platform.startswith("linux")
     rows += [
         ("audit hook (processes, signals, sockets, ctypes, writes)", hasattr(sys, "addaudithook"),
          "sys.addaudithook: cannot be removed by the submission"),
         ("forbidden-import blocker", True, "sys.meta_path finder + 'import' audit event"),
         ("wall-clock timeouts with SIGKILL", True, "per call and per submission"),
-        ("parent death kills the child", sys.platform.startswith("linux"),
-         "PR_SET_PDEATHSIG" if sys.platform.startswith("linux") else "no prctl on this platform"),
-        ("no new privileges", sys.platform.startswith("linux"),
-         "PR_SET_NO_NEW_PRIVS" if sys.platform.startswith("linux") else "no prctl here"),
+        ("parent death kills the child", linux,
+         "PR_SET_PDEATHSIG" if linux else "no prctl on this platform"),
+        ("no new privileges", linux, "PR_SET_NO_NEW_PRIVS" if linux else "no prctl here"),
         ("grader runs as a normal user", os.geteuid() != 0,
          f"user id {os.geteuid()}" if os.geteuid() != 0 else
          "running as root: namespaces drop capabilities, but prefer a normal user"),

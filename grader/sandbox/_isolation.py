@@ -17,6 +17,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from grader.errors import UserError
+
 __all__ = ["Layer", "probe", "choose_layer", "child_argv", "site_dirs", "project_paths"]
 
 SANDBOX_ROOT = "/sandbox"  # where the run's folder appears inside bwrap
@@ -150,8 +152,6 @@ def probe() -> dict[str, tuple[bool, str]]:
 def choose_layer(isolation: str) -> tuple[Layer, str | None]:
     """The layer for ``isolation`` ("auto" | "namespaces" | "portable") and, when "auto"
     had to settle for less than bwrap, a one-line warning naming what is missing."""
-    from grader.errors import UserError
-
     if isolation == "portable":
         return "portable", None
     if isolation not in ("auto", "namespaces"):

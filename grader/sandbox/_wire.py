@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Rng", "ProtocolError", "encode_call", "ArraySpec", "parse_reply", "build_value",
-           "clean_text"]
+__all__ = ["Rng", "ProtocolError", "encode_call", "ArraySpec", "parse_reply", "payload_bytes",
+           "build_value", "clean_text"]
 
 #: The only dtypes a reply may carry: booleans, integers, unsigned integers and floats,
 #: little- or big-endian. Object, complex, structured, datetime, strings: refused.
@@ -124,11 +124,16 @@ def parse_reply(header: Any, *, max_bytes: int) -> list[ArraySpec | None] | None
             specs.append(_array_spec(item) if item["t"] == "a" else None)
     else:
         raise ProtocolError("returned a value of an unknown kind")
-    total = sum(s.nbytes for s in specs if s is not None)
+    total = payload_bytes(specs)
     if total > max_bytes:
         raise ProtocolError(
             f"returned {total / 2**20:.0f} MiB of data, over the {max_bytes / 2**20:.0f} MiB limit")
     return specs
+
+
+def payload_bytes(specs: list[ArraySpec | None] | None) -> int:
+    """Bytes of payload that follow a reply header with this layout."""
+    return sum(s.nbytes for s in specs or () if s is not None)
 
 
 def build_value(header: dict, specs: list[ArraySpec | None] | None, payload: bytearray):

@@ -31,12 +31,13 @@ from grader.sandbox import _isolation, _wire
 __all__ = ["Sandbox", "SandboxLimits", "LoadResult", "CallResult", "DEFAULT_FORBIDDEN",
            "SandboxWarning"]
 
-#: Imports a layer exercise may not use: deep-learning and image libraries that would do
-#: the work, and cnngrade's own packages (the reference lives there).
-DEFAULT_FORBIDDEN = ("torch", "torchvision", "tensorflow", "jax", "jaxlib", "scipy", "cv2",
-                     "skimage", "keras", "grader", "exercises", "solutions", "cli")
-#: Always forbidden, whatever an exercise configures: cnngrade itself.
+#: Always forbidden, whatever an exercise configures: cnngrade itself (the reference lives
+#: there).
 OWN_PACKAGES = ("grader", "exercises", "solutions", "cli")
+#: Imports a layer exercise may not use: deep-learning and image libraries that would do
+#: the work, and cnngrade's own packages.
+DEFAULT_FORBIDDEN = ("torch", "torchvision", "tensorflow", "jax", "jaxlib", "scipy", "cv2",
+                     "skimage", "keras") + OWN_PACKAGES
 
 _CHILD_SOURCE = (Path(__file__).with_name("_child.py")).read_text(encoding="utf-8")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -233,7 +234,7 @@ class _ReplyReader:
             if not (self.expect_value and self.header.get("ok") is True):
                 return True
             self.specs = _wire.parse_reply(self.header, max_bytes=self.max_bytes)
-            total = sum(s.nbytes for s in self.specs or () if s is not None)
+            total = _wire.payload_bytes(self.specs)
             self.payload = bytearray(total)
             self.stage = 2
             return total == 0
@@ -368,10 +369,14 @@ class Sandbox:
         return (f"timed out in {name}: the submission used its whole time budget of "
                 f"{_fmt_s(self.limits.total_timeout_s)}")
 
-    def _result(self, verdict: str, value: Any, message: str, start: float) -> CallResult:
+    def _finish(self, start: float) -> tuple[str, str, float]:
+        """Charge the time since ``start`` to the budget; (stdout, stderr, duration)."""
         duration = time.monotonic() - start
         self._used_s += duration
-        return CallResult(verdict, value, message, self._out.take(), self._err.take(), duration)
+        return self._out.take(), self._err.take(), duration
+
+    def _result(self, verdict: str, value: Any, message: str, start: float) -> CallResult:
+        return CallResult(verdict, value, message, *self._finish(start))
 
     def _start(self) -> LoadResult:
         self._kill()
@@ -442,9 +447,7 @@ class Sandbox:
         return self._load_result(verdict, _wire.clean_text(reply.get("msg", "")), [], start)
 
     def _load_result(self, verdict, message, names, start) -> LoadResult:
-        duration = time.monotonic() - start
-        self._used_s += duration
-        return LoadResult(verdict, message, names, self._out.take(), self._err.take(), duration)
+        return LoadResult(verdict, message, names, *self._finish(start))
 
     def _exchange(self, request: bytes, reader: _ReplyReader, deadline: float) -> None:
         """Send ``request`` and read one reply, draining stdout/stderr meanwhile."""

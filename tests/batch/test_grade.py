@@ -22,6 +22,7 @@ from cli import main
 from grader.batch import grade_class
 from grader.batch.cache import CACHE_FILENAME
 from grader.batch.executors import DaskExecutor
+from grader.batch.worker import GRADER_ERROR, grade_task, make_task
 from grader.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,3 +205,14 @@ def test_a_crash_mid_call_is_listed_with_the_incidents_and_keeps_its_partial_sco
     assert "quits" in summary and "crashed" in summary and "good" not in summary
     report = (out / "report.html").read_text()
     assert f"<tr><td>quits</td><td>crashed</td><td>{message}</td></tr>" in report
+
+
+def test_a_grader_failure_is_a_non_final_error_out_of_the_exercise_points():
+    """When grading itself fails on a worker, the result says so, is not final (graded again
+    next run), and keeps the exercise's maximum so the gradebook shows 0 out of it."""
+    task = make_task(name="ada", code="x = 1\n", filename="ada.py", exercise="no-such-exercise", max_score=7.0)
+    outcome = grade_task(task)
+    assert outcome["final"] is False
+    result = outcome["result"]
+    assert (result["status"], result["verdict"], result["score"], result["max_score"]) == ("error", GRADER_ERROR, 0.0, 7.0)
+    assert "not your fault" in result["feedback"]

@@ -40,6 +40,7 @@ def test_names_comments_docstrings_and_layout_do_not_change_the_tokens():
 
 def test_starter_code_shared_by_everyone_does_not_count():
     starter = _sources("independent")["s5_six_loops"]
+    assert len(find_similar({"a": starter, "b": starter + "\n"})) == 1  # without the baseline: a copy
     pairs = find_similar({"a": starter, "b": starter + "\n"}, baseline=starter)
     assert pairs == []
 
@@ -61,5 +62,6 @@ def test_cli_lists_pairs_and_writes_the_html(tmp_path):
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if "coverage" in line]
     assert len(lines) == 2 and "s1_copy  s1_loops" in lines[0] + lines[1]
-    assert (tmp_path / "sim.html").read_text().startswith("<!DOCTYPE html>")
+    page = (tmp_path / "sim.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count('<details class="pair">') == 2
     assert len(similar_submissions(folder, threshold=0.95)) == 2

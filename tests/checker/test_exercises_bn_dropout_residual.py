@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from checker_support import SUBMISSIONS, expectation
 
 from exercises import batchnorm2d, dropout, residual_block
 from grader.checker import check_submission
@@ -24,7 +24,6 @@ from grader.checker.grading import StudentFailure
 from grader.sandbox import Rng
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBMISSIONS = Path(__file__).parent / "submissions"
 MODULES = {"batchnorm2d": batchnorm2d, "dropout": dropout, "residual_block": residual_block}
 
 #: bug file -> the group that must lose its points (and name the expected misconception).
@@ -91,9 +90,9 @@ SIGNATURES = {
 
 
 def _expected_key(path: Path) -> str:
-    match = re.search(r"^# expect: (\S+)$", path.read_text(), re.M)
-    assert match, f"{path.name} has no '# expect:' header line"
-    return match.group(1)
+    key = expectation(path)
+    assert key, f"{path.name} has no '# expect:' header line"
+    return key
 
 
 def _full_marks_cases():

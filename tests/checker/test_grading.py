@@ -150,6 +150,8 @@ def test_starter_has_the_header_and_grades_as_failed_with_none_messages(tmp_path
     assert text.startswith("# cnngrade exercise: conv2d-forward\n")
     assert "def conv2d_forward(x, w, b, stride=1, padding=0):" in text
     assert statement.read_text().startswith("# Convolution forward pass")
+    # Atomic writes go through a private temporary file: the starter must still be readable by all.
+    assert starter.stat().st_mode & 0o777 == statement.stat().st_mode & 0o777 == 0o644
     result = check_submission(starter)  # exercise from the header line
     assert result.exercise == "conv2d-forward" and result.status == "failed" and result.score == 0
     assert "conv2d_forward returned None; expected an array of shape" in result.tests[0].output
@@ -157,6 +159,20 @@ def test_starter_has_the_header_and_grades_as_failed_with_none_messages(tmp_path
 
 def relu_backward(dout, x):
     return dout * (x > 0)
+
+
+def test_conv2d_backward_padding_and_stride_groups_also_try_the_int_form():
+    # A backward pass that reads only tuples (an int counts as stride 1, padding 0) must lose
+    # the points of both groups, whose drawn cases pass tuples.
+    code = (ROOT / "solutions" / "conv2d_backward.py").read_text().replace(
+        "(sh, sw), (ph, pw) = _pair(stride), _pair(padding)",
+        "(sh, sw) = stride if isinstance(stride, tuple) else (1, 1)\n"
+        "    (ph, pw) = padding if isinstance(padding, tuple) else (0, 0)")
+    assert "isinstance(stride, tuple)" in code
+    spec = quick("conv2d-backward")
+    spec = dataclasses.replace(spec, groups=tuple(g for g in spec.groups if g.name in ("padding", "stride")))
+    result = check_submission(CodeSource(code, "tuples_only"), exercise=spec)
+    assert [(t.name, t.status) for t in result.tests] == [("padding", "failed"), ("stride", "failed")], result.feedback
 
 
 def test_check_grades_function_objects_by_their_source():

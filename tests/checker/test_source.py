@@ -59,8 +59,9 @@ def test_exercise_from_header_then_from_function_names():
 
 def test_default_path_prefers_the_file_with_a_header(tmp_path):
     (tmp_path / "helpers.py").write_text("x = 1\n")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no .py file"):
-        default_solution_path(tmp_path / "empty") if (tmp_path / "empty").mkdir() is None else None
+        default_solution_path(tmp_path / "empty")
     (tmp_path / "starter.py").write_text("# cnngrade exercise: relu\n")
     assert default_solution_path(tmp_path).name == "starter.py"
     (tmp_path / "other.py").write_text("# cnngrade exercise: linear\n")

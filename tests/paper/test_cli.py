@@ -37,11 +37,35 @@ def test_new_exercise_writes_sheet_key_and_template(tmp_path):
     assert header[0] == "submission" and len(header) > 1
 
 
+def test_question_bank_formats_write_one_bank_and_no_sheet(tmp_path):
+    """moodle and gift carry the answers: one bank plus the answers template, nothing else
+    (no separate sheet or key, no temporary file left behind)."""
+    for fmt, ext in (("moodle", "moodle.xml"), ("gift", "gift")):
+        res = CliRunner().invoke(main, ["new", "exercise", "param-count", "--count", "2",
+                                        "--format", fmt, "-o", str(tmp_path / fmt)])
+        assert res.exit_code == 0, res.output
+        names = sorted(p.name for p in (tmp_path / fmt).iterdir())
+        assert names == ["param-count-answers-template.csv", f"param-count.{ext}"]
+
+
 def test_new_exercise_pdf_without_tex_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no TeX engine reachable
     res = CliRunner().invoke(main, ["new", "exercise", "param-count", "--format", "pdf", "-o", str(tmp_path)])
     assert res.exit_code == 2 and "TeX engine" in res.output
     assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_cli_choices_match_the_library():
+    """cli.py spells the format and difficulty choices out (importing grader.paper would slow
+    every verb); they must stay the library's, or a new format could not be asked for."""
+    import cli
+    from grader.paper import DIFFICULTIES, FORMATS
+
+    assert cli._PAPER_FORMATS == tuple(FORMATS)
+    for command in (cli.new.commands["exercise"], cli.main.commands["grade-answers"],
+                    cli.main.commands["practice"]):
+        params = {p.name: p for p in command.params}
+        assert tuple(params["difficulty"].type.choices) == DIFFICULTIES
 
 
 def test_unknown_exercise_exits_2():
@@ -80,11 +104,12 @@ def test_grade_answers_gives_partial_credit_and_writes_gradebook(tmp_path):
 
 
 def test_practice_reads_answers_from_stdin_and_shows_the_solution():
-    ex_params = make_variants("convolution-by-hand", seed=1, students=["practice"], difficulty="easy")
-    assert ex_params  # same generator the drill uses
     from exercises import get_exercise
 
     v = get_exercise("convolution-by-hand").variant(seed=1, student="practice", difficulty="easy")
+    # The drill's variant is the one 'new exercise' gives a student called "practice".
+    (same,) = make_variants("convolution-by-hand", seed=1, students=["practice"], difficulty="easy")
+    assert same.identity == v.identity
     typed = "\n".join(str(int(e)) for _, e, _, _ in v.cells()) + "\n"
     res = CliRunner().invoke(main, ["practice", "convolution-by-hand", "--difficulty", "easy", "--seed", "1"],
                              input=typed)

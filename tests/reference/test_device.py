@@ -83,10 +83,20 @@ def test_deterministic_seed_reproduces_and_does_not_leak():
 
 
 def test_deterministic_restores_the_callers_flags():
-    before = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark)
-    with deterministic():
-        pass
-    assert (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark) == before
+    """The block pins deterministic kernels on CUDA; a caller's non-default cuDNN setting
+    (benchmark on) comes back afterwards, on CPU and CUDA alike."""
+    saved = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = True
+    try:
+        before = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark)
+        with deterministic():
+            if torch.cuda.is_available():
+                assert torch.are_deterministic_algorithms_enabled()
+                assert not torch.backends.cudnn.benchmark and torch.backends.cudnn.deterministic
+        after = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark)
+        assert after == before == (before[0], True)
+    finally:
+        torch.backends.cudnn.benchmark = saved
 
 
 def test_single_threaded_runs_the_block_on_one_thread_and_restores_the_count():

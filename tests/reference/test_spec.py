@@ -152,12 +152,14 @@ def test_yaml_tags_are_not_executed(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [("3,224,224", (3, 224, 224)),
-                                            ("1x28x28", (1, 28, 28)), (" 784 ", (784,))])
+                                            ("1x28x28", (1, 28, 28)), (" 784 ", (784,)),
+                                            ([3, 32, 32], (3, 32, 32)), ((10,), (10,))])
 def test_parse_shape(text, expected):
     assert parse_shape(text) == expected
 
 
-@pytest.mark.parametrize("text", ["3,224", "3,-1,4", "a,b,c", "", "3,0,4"])
+@pytest.mark.parametrize("text", ["3,224", "3,-1,4", "a,b,c", "", "3,0,4",
+                                  [3, 224], (3, 0, 4), (3, True, 4), [3.0, 8, 8], None])
 def test_parse_shape_rejects(text):
     with pytest.raises(UserError, match="input shape"):
         parse_shape(text)

@@ -122,10 +122,31 @@ def test_latex_escapes_prose_but_keeps_math():
     assert latex.inline("50% of $x_1$ & y_2") == r"50\% of $x_1$ \& y\_2"
 
 
-def test_html_is_well_formed_enough_to_parse():
+def test_html_tags_are_balanced():
+    """Every opened element is closed, in order (void elements aside), for every kind."""
     from html.parser import HTMLParser
 
-    HTMLParser().feed(html.render(make_variants("shared-weights-backprop", seed=1, count=2), key=True))
+    class Balance(HTMLParser):
+        VOID = {"meta", "br", "hr", "img", "input", "link"}
+
+        def __init__(self):
+            super().__init__()
+            self.stack, self.errors = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in self.VOID:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if not self.stack or self.stack.pop() != tag:
+                self.errors.append(f"</{tag}> at line {self.getpos()[0]}")
+
+    for kind in KINDS:
+        for key in (False, True):
+            parser = Balance()
+            parser.feed(html.render(make_variants(kind, seed=1, count=2, difficulty="hard"), key=key))
+            parser.close()
+            assert parser.errors == [] and parser.stack == [], (kind, key, parser.errors, parser.stack)
 
 
 @pytest.mark.skipif(pdf.find_engine() is None, reason="no TeX engine installed")

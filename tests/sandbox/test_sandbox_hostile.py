@@ -160,7 +160,7 @@ def test_hostile_submission(name, isolation, world):
                     texts.append(res.value.tobytes().decode("latin-1"))
         else:
             assert message in load.message
-        tokens = list(sb._tokens)
+        tokens = sb._tokens + victim._tokens
         folder = sb._workdir
 
     assert leftover_processes(tokens) == []
@@ -168,8 +168,9 @@ def test_hostile_submission(name, isolation, world):
     assert snapshot(world) == before  # neighbours, gradebook, grader cwd, original file
     assert not PWNED.exists() and not Path("/tmp/grades.json").exists()
     assert all(SECRET_VALUE not in t for t in texts)
-    if name == "import_grader_by_path":
-        assert all("def capabilities" not in t and "cnngrade" not in t.lower()[:0] for t in texts)
+    if name == "import_grader_by_path":  # not one line of the grader's file comes back
+        lines = [ln for ln in Path(grader.__file__).read_text().splitlines() if len(ln) > 20]
+        assert lines and not any(ln in t for ln in lines for t in texts)
     if isinstance(x_sent, np.ndarray):
         assert np.array_equal(arg, x_sent)  # the grader's inputs are never mutated
     assert max_rss_mib() - rss_before < 100  # floods and forged sizes never reach memory

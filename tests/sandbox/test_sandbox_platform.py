@@ -13,6 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from sandbox_support import leftover_processes
 
 from cli import main
 from grader.errors import UserError
@@ -77,23 +78,17 @@ def test_namespaces_requested_but_missing_is_a_user_error(monkeypatch):
 
 
 @pytest.mark.skipif(not probe()["unshare"][0], reason="unshare cannot create namespaces here")
-def test_unshare_layer_runs_and_sweeps():
-    """The unshare fallback layer grades a call and refuses fork like the others."""
-    from grader.sandbox import _isolation
-
-    probe_bwrap = _isolation.probe()["bwrap"]
-    saved = dict(_isolation.probe())
-    try:
-        _isolation.probe()["bwrap"] = (False, "disabled for this test")
-        with pytest.warns(SandboxWarning, match="using unshare without a private filesystem"):
-            sb = Sandbox("import os\ndef f(x):\n    return x * 3\ndef g():\n    os.fork()\n")
-        with sb:
-            assert sb.layer == "unshare"
-            assert sb.call("f", np.ones(2)).value.tolist() == [3.0, 3.0]
-            assert sb.call("g").verdict == "forbidden"
-    finally:
-        _isolation.probe().update(saved)
-        assert _isolation.probe()["bwrap"] == probe_bwrap
+def test_unshare_layer_runs_and_sweeps(monkeypatch):
+    """The unshare fallback layer grades a call and refuses fork like the others, and no
+    process of the run is left once it is closed."""
+    monkeypatch.setitem(probe(), "bwrap", (False, "disabled for this test"))  # (cached dict)
+    with pytest.warns(SandboxWarning, match="using unshare without a private filesystem"):
+        sb = Sandbox("import os\ndef f(x):\n    return x * 3\ndef g():\n    os.fork()\n")
+    with sb:
+        assert sb.layer == "unshare"
+        assert sb.call("f", np.ones(2)).value.tolist() == [3.0, 3.0]
+        assert sb.call("g").verdict == "forbidden"
+    assert sb._tokens and leftover_processes(sb._tokens) == []
 
 
 def _unprivileged_prefix() -> list[str] | None:

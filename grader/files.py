@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader (or a run killed half-way) never sees a half-written file."""
+"""Atomic file writes, for every file cnngrade produces: a reader (or a run killed half-way) never sees a half-written file."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["atomic_open", "write_text_atomic"]
+__all__ = ["atomic_open", "write_atomic"]
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike, *, newline: str | None = None) -> Iterator[IO[str]]:
-    """Open a text file for writing that appears at ``path`` only when the block succeeds.
+def atomic_open(path: str | os.PathLike, *, binary: bool = False,
+                newline: str | None = None) -> Iterator[IO]:
+    """Open a file for writing (UTF-8 text, or bytes with ``binary=True``) that appears at
+    ``path`` only when the block succeeds.
 
     The content goes to a temporary file in the same folder, which ``os.replace`` then
     renames over ``path`` (atomic on POSIX); on an exception the temporary file is removed
@@ -25,7 +27,8 @@ def atomic_open(path: str | os.PathLike, *, newline: str | None = None) -> Itera
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
+        with (os.fdopen(fd, "wb") if binary
+              else os.fdopen(fd, "w", encoding="utf-8", newline=newline)) as handle:
             yield handle
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
@@ -37,7 +40,7 @@ def atomic_open(path: str | os.PathLike, *, newline: str | None = None) -> Itera
         raise
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    with atomic_open(path) as handle:
-        handle.write(text)
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8, or bytes such as a PDF) to ``path`` atomically."""
+    with atomic_open(path, binary=isinstance(data, bytes)) as handle:
+        handle.write(data)
