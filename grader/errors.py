@@ -6,7 +6,7 @@ traceback. Student mistakes are *not* exceptions: they become graded results (se
 with verdict ``grader_error`` (see ``grader.batch``), graded again by the next run.
 """
 
-__all__ = ["CnngradeError", "UserError"]
+__all__ = ["CnngradeError", "UserError", "SandboxError"]
 
 
 class CnngradeError(Exception):
@@ -17,3 +17,9 @@ class UserError(CnngradeError):
     """The person running cnngrade asked for something impossible (bad path, unknown
     model, malformed spec, invalid size...). The message is one sentence naming the problem."""
 
+
+
+class SandboxError(CnngradeError):
+    """The sandbox could not start on this machine (a wall could not be built, the
+    interpreter or numpy is missing from the child's view...). A failure of the grader's
+    machine, never the student's: no grade is given or cached for it."""

@@ -12,16 +12,17 @@ runs student code. See DESIGN.md section 4 for the threat model.
 from __future__ import annotations
 
 import os
+import platform
 import resource
 import sys
 
-from grader.sandbox._isolation import probe
+from grader.sandbox._isolation import FIX_HINT, SANDBOX_UID, kernel_layers, probe
 from grader.sandbox._wire import Rng
 from grader.sandbox.sandbox import (DEFAULT_FORBIDDEN, CallResult, LoadResult, Sandbox,
                                     SandboxLimits, SandboxWarning)
 
 __all__ = ["Sandbox", "SandboxLimits", "Rng", "LoadResult", "CallResult", "DEFAULT_FORBIDDEN",
-           "SandboxWarning", "capabilities"]
+           "SandboxWarning", "capabilities", "kernel_layers"]
 
 
 _SELF_TEST = """
@@ -36,49 +37,73 @@ def connect():
 """
 
 
-def _self_test() -> list[tuple[str, bool, str]]:
-    """Start a real sandbox and check that it computes, and refuses a fork and a socket."""
+def _self_test(layer: str) -> list[tuple[str, bool, str]]:
+    """Start a real sandbox on ``layer``: it computes, and refuses a fork and a socket."""
     import numpy as np
 
-    with Sandbox(_SELF_TEST, limits=SandboxLimits(call_timeout_s=10.0)) as sb:
-        load = sb.load()
-        if not load.ok:
-            return [("self-test: sandbox starts", False, load.message)]
-        res = sb.call("double", np.arange(3.0))
-        works = res.ok and np.array_equal(res.value, [0.0, 2.0, 4.0])
-        fork, sock = sb.call("fork"), sb.call("connect")
+    from grader.errors import SandboxError
+
+    try:
+        with Sandbox(_SELF_TEST, limits=SandboxLimits(call_timeout_s=10.0), isolation=layer) as sb:
+            load = sb.load()
+            if not load.ok:
+                return [("self-test: sandbox starts", False, load.message)]
+            res = sb.call("double", np.arange(3.0))
+            works = res.ok and np.array_equal(res.value, [0.0, 2.0, 4.0])
+            fork, sock = sb.call("fork"), sb.call("connect")
+    except SandboxError as exc:
+        return [("self-test: sandbox starts", False, str(exc))]
     return [("self-test: numpy call round trip", works, res.message or "ok"),
             ("self-test: fork refused", fork.verdict == "forbidden", fork.message),
             ("self-test: socket refused", sock.verdict == "forbidden", sock.message)]
 
 
+def _kernel_walls(layer: str) -> list[tuple[str, bool, str]]:
+    """What the kernel enforces on a child of ``layer`` (``bwrap`` or ``linux``)."""
+    from grader.sandbox import _jail
+
+    root = os.geteuid() == 0
+    abi = _jail.landlock_abi() if sys.platform.startswith("linux") else 0
+    how = "bubblewrap" if layer == "bwrap" else "built-in (cnngrade's _jail.py)"
+    return [
+        ("namespaces: mount, PID, network, IPC, UTS" + ("" if root else ", user"), True,
+         f"{how}; the student's code is PID 2, its init dies with the run"),
+        ("filesystem view: interpreter + numpy + run folder only", True,
+         "read-only binds; /sandbox and /tmp are size-capped noexec tmpfs; no project, OUT, "
+         "home or other run folder"),
+        ("unprivileged identity, no capabilities", True,
+         f"uid {SANDBOX_UID} (the grader is root)" if root else
+         f"the grader's own uid {os.getuid()} in a user namespace; every capability set cleared"),
+        ("no network", True, "empty network namespace; Landlock refuses TCP" if abi >= 4
+         else "empty network namespace"),
+        ("seccomp syscall filter", platform.machine() in ("x86_64", "aarch64"),
+         f"refuses {len(_jail.DENIED)} calls (ptrace, mount, unshare, bpf, keyctl, xattrs, pidfds, "
+         "io_uring ...) and namespace flags of clone"),
+        ("Landlock", abi > 0, f"ABI {abi}: writes only in /sandbox and /tmp"
+         + (", no TCP" if abi >= 4 else "") + (", signals and abstract sockets scoped" if abi >= 6
+                                                 else "") if abi else "the kernel has no Landlock"),
+    ]
+
+
 def capabilities() -> dict:
     """Which protections the sandbox uses on this machine, for ``cnngrade doctor``.
 
-    Returns ``{"layer": "bwrap" | "unshare" | "portable", "protections": [{"name",
-    "active", "detail"}, ...]}``; ``detail`` says how, or why a protection is missing.
+    Returns ``{"layer": "bwrap" | "linux" | "portable", "kernel": bool, "fix": str,
+    "layers": {name: {"usable", "detail"}}, "protections": [{"name", "active", "detail"},
+    ...]}``; ``detail`` says how, or why a protection is missing; ``kernel`` says whether
+    ``cnngrade grade`` can run here (a kernel-enforced layer works, self-test included).
     """
     layers = probe()
-    bwrap_ok, bwrap_why = layers["bwrap"]
-    unshare_ok, unshare_why = layers["unshare"]
-    layer = "bwrap" if bwrap_ok else "unshare" if unshare_ok else "portable"
-    ns = bwrap_ok or unshare_ok
-    ns_why = bwrap_why if not unshare_ok else ""
-    rows = [
-        ("bubblewrap namespaces", bwrap_ok, "bwrap starts sandboxes here"
-         if bwrap_ok else bwrap_why),
-        ("unshare namespaces (fallback)", unshare_ok, "usable" if unshare_ok else unshare_why),
-        ("no network", ns, "network namespace" if ns else ns_why),
-        ("own PID space + sweep of leftover processes", True,
-         "PID namespace: every process dies with the run" if ns else
-         "process group kill + /proc sweep by run token (no PID namespace: " + ns_why + ")"),
-        ("read-only system, private /tmp, only the run folder writable", bwrap_ok,
-         "bubblewrap mount namespace; run folder and /tmp are size-capped tmpfs" if bwrap_ok else
-         "only the in-child audit hook guards writes (" + bwrap_why + ")"),
-        ("grader environment and source tree hidden", True,
-         "cleared environment; project tree not mounted" if bwrap_ok else
-         "cleared environment; audit hook refuses reads of the project tree"),
-    ]
+    usable = kernel_layers()
+    layer = usable[0] if usable else "portable"
+    rows = [("layer: bubblewrap", layers["bwrap"][0], "usable" if layers["bwrap"][0] else layers["bwrap"][1]),
+            ("layer: built-in Linux", layers["linux"][0],
+             "usable" if layers["linux"][0] else layers["linux"][1])]
+    if layer != "portable":
+        rows += _kernel_walls(layer)
+    else:
+        rows.append(("kernel-enforced isolation", False,
+                     f"none here: 'cnngrade grade' refuses to run; {FIX_HINT}"))
     default = SandboxLimits()
     what = {"RLIMIT_AS": f"address space {default.memory_bytes / 2**30:g} GiB",
             "RLIMIT_CPU": "CPU time", "RLIMIT_FSIZE": "file size",
@@ -87,19 +112,14 @@ def capabilities() -> dict:
         have = hasattr(resource, name)
         rows.append((f"rlimit {name}", have, what.get(name, name) if have
                      else "not on this platform"))
-    linux = sys.platform.startswith("linux")
     rows += [
-        ("audit hook (processes, signals, sockets, ctypes, writes)", hasattr(sys, "addaudithook"),
-         "sys.addaudithook: cannot be removed by the submission"),
-        ("forbidden-import blocker", True, "sys.meta_path finder + 'import' audit event"),
         ("wall-clock timeouts with SIGKILL", True, "per call and per submission"),
-        ("parent death kills the child", linux,
-         "PR_SET_PDEATHSIG" if linux else "no prctl on this platform"),
-        ("no new privileges", linux, "PR_SET_NO_NEW_PRIVS" if linux else "no prctl here"),
-        ("grader runs as a normal user", os.geteuid() != 0,
-         f"user id {os.geteuid()}" if os.geteuid() != 0 else
-         "running as root: namespaces drop capabilities, but prefer a normal user"),
+        ("advisory: audit hook and import blocker", hasattr(sys, "addaudithook"),
+         "friendly verdicts (forbidden: import of torch); the student's process can undo them"),
     ]
-    rows += _self_test()
-    return {"layer": layer,
+    self_test = _self_test(layer)
+    rows += self_test
+    works = all(ok for _, ok, _ in self_test)
+    return {"layer": layer, "kernel": layer != "portable" and works, "fix": FIX_HINT,
+            "layers": {n: {"usable": ok, "detail": why} for n, (ok, why) in layers.items()},
             "protections": [{"name": n, "active": bool(a), "detail": d} for n, a, d in rows]}

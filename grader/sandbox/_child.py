@@ -279,7 +279,7 @@ def _as_real_array(value):
 def _encode_return(value, buffers):
     if value is None:
         return {"t": "n"}
-    if isinstance(value, tuple) or (isinstance(value, list) and not _is_numeric_list(value)):
+    if isinstance(value, tuple) or (isinstance(value, list) and _is_sequence_of_outputs(value)):
         items = []
         for v in value:
             if v is None:
@@ -290,11 +290,15 @@ def _encode_return(value, buffers):
     return _encode_array(_as_real_array(value), buffers)
 
 
-def _is_numeric_list(value):
+def _is_sequence_of_outputs(value):
+    """A list of arrays (``[out, mask]``) is several outputs, like a tuple; a list of
+    numbers or of lists is one array-like."""
+    if value and all(isinstance(v, _ndarray) or v is None for v in value):
+        return True
     try:
-        return _asarray(value).dtype.kind in _REAL_KINDS
+        return _asarray(value).dtype.kind not in _REAL_KINDS
     except Exception:
-        return False
+        return True
 
 
 def _encode_array(arr, buffers):
@@ -399,6 +403,9 @@ def _call(module, header, buffers):
 
 
 def _main():
+    # Ready: numpy and the guards are in place and no student code has run yet. Anything
+    # that goes wrong before this message is the sandbox's failure, never the student's.
+    _send({"ok": True, "ready": True})
     module, reply = _load()
     _flush()
     _send(reply)

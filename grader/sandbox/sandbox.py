@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.errors import UserError
+from grader.errors import SandboxError, UserError
 from grader.sandbox import _isolation, _wire
 
 __all__ = ["Sandbox", "SandboxLimits", "LoadResult", "CallResult", "DEFAULT_FORBIDDEN",
@@ -252,8 +252,12 @@ class Sandbox:
     - ``filename``: the name it gets in its private folder (and in messages).
     - ``forbidden_imports``: top-level module names the child may not import.
     - ``limits``: a :class:`SandboxLimits`.
-    - ``isolation``: "auto" (namespaces when available, else portable with a warning),
-      "namespaces" (fail when unavailable) or "portable".
+    - ``isolation``: "auto" (the strongest layer here, else portable with a warning),
+      "kernel" (bubblewrap or the built-in Linux layer, UserError when neither works),
+      "bwrap", "linux", or "portable" (also "none": in-process protections only).
+
+    Raises :class:`grader.errors.SandboxError` from :meth:`load` or :meth:`call` when the
+    child could not be started at all (before any student code ran): a machine problem.
 
     >>> with Sandbox("def f(x):\\n    return x * 2\\n") as sb:
     ...     sb.call("f", np.ones(3)).value
@@ -389,22 +393,25 @@ class Sandbox:
         self._workdir = os.path.realpath(tempfile.mkdtemp(prefix=_RUN_PREFIX))
         with open(os.path.join(self._workdir, self.filename), "w", encoding="utf-8") as fh:
             fh.write(self.code)
-        inside = _isolation.SANDBOX_ROOT if self.layer == "bwrap" else self._workdir
+        kernel = self.layer in _isolation.KERNEL_LAYERS
+        inside = _isolation.SANDBOX_ROOT if kernel else self._workdir
+        root = os.path.join(self._workdir, "root")  # the built-in layer's mount point
+        os.mkdir(root, 0o700)
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._token = secrets.token_hex(8)
         self._tokens.append(self._token)
         config = {
-            "rlimits": self.limits.rlimits(), "site_dirs": list(_isolation.site_dirs()),
+            "rlimits": self.limits.rlimits(), "site_dirs": _isolation.child_site_dirs(self.layer),
             "req_fd": req_r, "resp_fd": resp_w, "workdir": inside, "filename": self.filename,
             "forbidden": list(self.forbidden), "hidden_paths": _isolation.project_paths(),
             "runs_prefix": os.path.join(os.path.realpath(tempfile.gettempdir()), _RUN_PREFIX),
         }
         source_fd = os.open(os.path.join(self._workdir, self.filename), os.O_RDONLY)
         argv = _isolation.child_argv(
-            self.layer, source_fd=source_fd, filename=self.filename, forbidden=self.forbidden,
+            self.layer, source_fd=source_fd, req_fd=req_r, resp_fd=resp_w, filename=self.filename,
             tmp_bytes=self.limits.tmp_bytes, folder_bytes=self.limits.folder_bytes,
-            child_source=_CHILD_SOURCE, config_json=json.dumps(config))
+            child_source=_CHILD_SOURCE, config_json=json.dumps(config), root=root)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                "HOME": inside, "TMPDIR": inside, "CNNGRADE_RUN": self._token,
                **{v: "1" for v in _THREAD_VARS}}
@@ -419,6 +426,8 @@ class Sandbox:
         self._req_w, self._resp_r = req_w, resp_r
         for fd in (req_w, resp_r, self._proc.stdout.fileno(), self._proc.stderr.fileno()):
             os.set_blocking(fd, False)
+        self._wait_ready(start)
+        start = time.monotonic()  # the student's time starts now
         limit = min(self.limits.load_timeout_s, remaining)
         reader = _ReplyReader(expect_value=False, max_bytes=0)
         try:
@@ -445,6 +454,25 @@ class Sandbox:
         kind = reply.get("kind")
         verdict = kind if kind in ("syntax_error", "forbidden", "memory_limit") else "exception"
         return self._load_result(verdict, _wire.clean_text(reply.get("msg", "")), [], start)
+
+    def _wait_ready(self, start: float) -> None:
+        """The child's first message says its walls and numpy are up; no student code has
+        run before it, so a child that fails to send it is a machine problem."""
+        reader = _ReplyReader(expect_value=False, max_bytes=0)
+        problem = None
+        try:
+            self._exchange(b"", reader, start + self.limits.load_timeout_s)
+        except _TimedOut:
+            problem = f"it sent no sign of life within {_fmt_s(self.limits.load_timeout_s)}"
+        except (_Died, _wire.ProtocolError):
+            problem = "it ended before starting"
+        if problem is None and reader.header.get("ready") is True:
+            return
+        self._kill()
+        err = [line for line in self._err.take().splitlines() if line.strip()]
+        self._out.take()
+        detail = err[-1][:300] if err else "no error message"
+        raise SandboxError(f"the sandbox ({self.layer} layer) could not start: {problem or 'it sent an unexpected first message'} ({detail})")
 
     def _load_result(self, verdict, message, names, start) -> LoadResult:
         return LoadResult(verdict, message, names, *self._finish(start))

@@ -9,6 +9,8 @@ import os
 import resource
 from pathlib import Path
 
+import pytest
+
 
 HERE = Path(__file__).parent
 HOSTILE = HERE / "hostile"
@@ -66,3 +68,17 @@ def make_world(tmp_path, monkeypatch):
 def canary_paths(world: Path) -> list[str]:
     return [str(world / "class" / "bob" / "solution.py"), str(world / "out" / "grades.json"),
             str(world / "cwd" / "grades.csv"), str(world / "class" / "alice" / "solution.py")]
+
+
+#: Every layer, in the order of strength; tests run under each one that works here.
+LAYERS = ("bwrap", "linux", "portable")
+
+
+def require_layer(layer: str) -> str:
+    """Skip the calling test, with the reason, when ``layer`` cannot start on this machine."""
+    from grader.sandbox._isolation import probe
+
+    ok, why = probe()[layer]
+    if not ok:
+        pytest.skip(f"layer {layer} is unavailable here: {why}")
+    return layer

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sandbox_support import (HOSTILE, PWNED, SECRET_VALUE, canary_paths, leftover_processes,
-                             max_rss_mib, snapshot)
+from sandbox_support import (HOSTILE, LAYERS, PWNED, SECRET_VALUE, canary_paths,
+                             leftover_processes, max_rss_mib, require_layer, snapshot)
 
 import grader
 from grader.sandbox import Sandbox, SandboxLimits
@@ -79,9 +79,9 @@ CASES = {
 }
 
 
-# Under bubblewrap these targets do not even exist (FileNotFoundError, "exception"); the
-# portable layer, where they exist, must refuse them.
-BWRAP_VERDICT = {"disk_fill": ("exception", "No space left on device")}
+# Under the kernel layers the run folder is a small tmpfs and these targets do not exist
+# (FileNotFoundError, "exception"); the portable layer, where they exist, must refuse them.
+KERNEL_VERDICT = {"disk_fill": ("exception", "No space left on device")}
 PORTABLE_VERDICT = {"write_via_dir_fd": ("forbidden", "writing outside the submission"),
                     "import_grader_by_path": ("forbidden", "reading the grader's files")}
 
@@ -109,19 +109,20 @@ def _check_value(name: str, value, expected: np.ndarray) -> None:
 
 # Cases decided purely inside the child's Python (values, messages, the wire format) run
 # under one layer; everything touching processes, signals, exit codes, files, memory or the
-# environment runs under both, since the two layers start and kill children differently.
+# environment runs under every layer, since each starts and kills children differently.
 IN_CHILD_ONLY = {"forged_prints", "frame_walk", "monkeypatch_numpy", "subclass_equal",
                  "pickle_payload", "pickle_in_tuple", "complex_return", "syntax_error",
                  "wrong_names", "returns_none", "returns_nan", "raises", "recursion_plain",
                  "mutate_inputs", "forged_frame", "torch_obfuscated"}
-PARAMS = [(name, iso) for name in sorted(CASES) for iso in ("auto", "portable")
-          if iso == "auto" or name not in IN_CHILD_ONLY]
+PARAMS = [(name, layer) for name in sorted(CASES) for layer in LAYERS
+          if layer == "portable" or name not in IN_CHILD_ONLY]
 
 
 @pytest.mark.parametrize("name, isolation", PARAMS)
 def test_hostile_submission(name, isolation, world):
     """Checks the verdict and message of one hostile submission, then the invariants: no
     leftover process, canary files unchanged, no secret in any output, bounded memory."""
+    require_layer(isolation)
     load_verdict, call_verdicts, message, arg_kind = CASES[name]
     source = (HOSTILE / f"{name}.py").read_text()
     (world / "class" / "alice" / "solution.py").write_text(source)
@@ -146,8 +147,8 @@ def test_hostile_submission(name, isolation, world):
             if isolation == "portable" and name in PORTABLE_VERDICT:
                 verdict, part = PORTABLE_VERDICT[name]
                 assert res.verdict == verdict and part in res.message
-            if sb.layer == "bwrap" and name in BWRAP_VERDICT:
-                verdict, part = BWRAP_VERDICT[name]
+            if sb.layer != "portable" and name in KERNEL_VERDICT:
+                verdict, part = KERNEL_VERDICT[name]
                 assert res.verdict == verdict and part in res.message, res.message
             texts += [res.message, res.stdout, res.stderr]
             if name == "flood_output":  # 8 MiB each way: 64 KiB kept, the rest counted

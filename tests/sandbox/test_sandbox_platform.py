@@ -21,28 +21,44 @@ from grader.sandbox import Sandbox, SandboxWarning, capabilities
 from grader.sandbox._isolation import probe
 
 SMOKE = textwrap.dedent("""
-    import warnings, numpy as np
+    import sys, warnings, numpy as np
     warnings.simplefilter("always")
     from grader.sandbox import Sandbox
-    with Sandbox("import os\\ndef f(x):\\n    return x + 1\\ndef g():\\n    os.fork()\\n") as sb:
+    with Sandbox("import os\\ndef f(x):\\n    return x + 1\\ndef g():\\n    os.fork()\\n",
+                 isolation=sys.argv[1]) as sb:
         print(sb.layer, sb.call("f", np.zeros(2)).value.tolist(), sb.call("g").verdict)
 """)
 
 
 def test_doctor_lists_protections():
     """`cnngrade doctor --json` reports the layer in use and every protection with a detail
-    line; the table form names the same protections."""
+    line; exit 0 exactly when a kernel layer works; the table names the same protections."""
     result = CliRunner().invoke(main, ["doctor", "--json"])
     caps = json.loads(result.output)
     names = {p["name"]: p for p in caps["protections"]}
-    assert caps["layer"] in ("bwrap", "unshare", "portable")
-    assert result.exit_code == (1 if caps["layer"] == "portable" else 0)
-    for key in ("no network", "rlimit RLIMIT_AS", "self-test: fork refused"):
+    assert caps["layer"] in ("bwrap", "linux", "portable")
+    assert result.exit_code == (0 if caps["kernel"] else 1)
+    for key in ("layer: bubblewrap", "layer: built-in Linux", "rlimit RLIMIT_AS",
+                "self-test: fork refused"):
         assert key in names and names[key]["detail"]
     assert names["self-test: fork refused"]["active"]
     assert names["self-test: numpy call round trip"]["active"]
+    if caps["kernel"]:
+        for wall in ("seccomp syscall filter", "unprivileged identity, no capabilities",
+                     "filesystem view: interpreter + numpy + run folder only"):
+            assert names[wall]["active"], names[wall]
     table = CliRunner().invoke(main, ["doctor"])
     assert "protection" in table.output and "RLIMIT_NOFILE" in table.output
+
+
+def test_doctor_without_kernel_layers_exits_1_and_names_the_fix(monkeypatch):
+    """Where no kernel layer works, doctor says so, names the fix, and exits 1."""
+    monkeypatch.setitem(probe(), "bwrap", (False, "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setitem(probe(), "linux", (False, "user namespaces are disabled"))
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 1
+    assert "apt-get install bubblewrap" in result.output
+    assert "'cnngrade grade' will refuse to run" in result.output
 
 
 def test_capabilities_match_what_auto_uses():
@@ -51,44 +67,30 @@ def test_capabilities_match_what_auto_uses():
         assert sb.layer == capabilities()["layer"]
 
 
-def test_missing_namespaces_degrade_with_one_line_warning():
-    """With neither bwrap nor unshare on PATH, 'auto' falls back to the portable layer,
-    warns once in one line naming what is missing, and still grades (and refuses fork)."""
-    env = {**os.environ, "PATH": "/nonexistent"}
-    proc = subprocess.run([sys.executable, "-c", SMOKE], capture_output=True, text=True,
-                          env=env, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["portable", "[1.0,", "1.0]", "forbidden"]
-    warning = [line for line in proc.stderr.splitlines() if "SandboxWarning" in line]
-    assert len(warning) == 1
-    assert "bubblewrap (bwrap) is not installed" in warning[0]
-    assert "unshare (util-linux) is not installed" in warning[0]
-
-
-def test_namespaces_requested_but_missing_is_a_user_error(monkeypatch):
-    """isolation='namespaces' never silently downgrades."""
-    monkeypatch.setenv("PATH", "/nonexistent")
-    probe.cache_clear()
-    try:
-        with pytest.raises(UserError, match="Namespaces were requested but are unavailable"):
-            Sandbox("x = 1\n", isolation="namespaces")
-    finally:
-        monkeypatch.undo()
-        probe.cache_clear()
-
-
-@pytest.mark.skipif(not probe()["unshare"][0], reason="unshare cannot create namespaces here")
-def test_unshare_layer_runs_and_sweeps(monkeypatch):
-    """The unshare fallback layer grades a call and refuses fork like the others, and no
-    process of the run is left once it is closed."""
-    monkeypatch.setitem(probe(), "bwrap", (False, "disabled for this test"))  # (cached dict)
-    with pytest.warns(SandboxWarning, match="using unshare without a private filesystem"):
-        sb = Sandbox("import os\ndef f(x):\n    return x * 3\ndef g():\n    os.fork()\n")
+def test_missing_kernel_layers_degrade_with_one_line_warning(monkeypatch):
+    """Without a kernel layer, 'auto' (what check uses) falls back to the portable layer,
+    warns in one line naming what is missing, and still grades (and refuses fork)."""
+    monkeypatch.setitem(probe(), "bwrap", (False, "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setitem(probe(), "linux", (False, "user namespaces are disabled"))
+    monkeypatch.setattr("grader.sandbox.sandbox._warned", set())
+    with pytest.warns(SandboxWarning) as record:
+        sb = Sandbox("import os\ndef f(x):\n    return x + 1\ndef g():\n    os.fork()\n")
     with sb:
-        assert sb.layer == "unshare"
-        assert sb.call("f", np.ones(2)).value.tolist() == [3.0, 3.0]
+        assert sb.layer == "portable"
+        assert sb.call("f", np.zeros(2)).value.tolist() == [1.0, 1.0]
         assert sb.call("g").verdict == "forbidden"
-    assert sb._tokens and leftover_processes(sb._tokens) == []
+    assert len(record) == 1 and "\n" not in str(record[0].message)
+    assert "bubblewrap (bwrap) is not installed" in str(record[0].message)
+    assert "user namespaces are disabled" in str(record[0].message)
+
+
+@pytest.mark.parametrize("isolation", ["kernel", "namespaces", "bwrap", "linux"])
+def test_kernel_isolation_requested_but_missing_is_a_user_error(monkeypatch, isolation):
+    """An explicit kernel layer never silently downgrades."""
+    monkeypatch.setitem(probe(), "bwrap", (False, "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setitem(probe(), "linux", (False, "user namespaces are disabled"))
+    with pytest.raises(UserError, match="unavailable|no kernel-enforced isolation"):
+        Sandbox("x = 1\n", isolation=isolation)
 
 
 def _unprivileged_prefix() -> list[str] | None:
@@ -102,9 +104,10 @@ def _unprivileged_prefix() -> list[str] | None:
     return [runuser, "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 
-def test_runs_as_unprivileged_user(tmp_path):
-    """A smoke check (load, call, fork refused) as the 'nobody' user, when this machine
-    lets that user run this Python; skipped (with the reason) otherwise."""
+@pytest.mark.parametrize("isolation", ["bwrap", "linux", "portable"])
+def test_runs_as_unprivileged_user(tmp_path, isolation):
+    """A smoke check (load, call, fork refused) on each layer as the 'nobody' user, when
+    this machine lets that user run this Python; skipped (with the reason) otherwise."""
     prefix = _unprivileged_prefix()
     if prefix is None:
         pytest.skip("neither runuser nor setpriv is available")
@@ -115,7 +118,10 @@ def test_runs_as_unprivileged_user(tmp_path):
     if check.returncode != 0:
         last = (check.stderr.strip().splitlines() or ["?"])[-1]
         pytest.skip(f"the unprivileged user cannot run this Python here: {last}")
-    proc = subprocess.run(prefix + [sys.executable, "-c", SMOKE], capture_output=True,
+    proc = subprocess.run(prefix + [sys.executable, "-c", SMOKE, isolation], capture_output=True,
                           text=True, env=env, timeout=60, cwd=str(tmp_path))
+    if isolation != "portable" and "is unavailable" in proc.stderr:
+        pytest.skip(f"{isolation} does not work for this user here: "
+                    f"{proc.stderr.strip().splitlines()[-1]}")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split()[1:] == ["[1.0,", "1.0]", "forbidden"]
+    assert proc.stdout.split() == [isolation, "[1.0,", "1.0]", "forbidden"]
