@@ -1,11 +1,15 @@
 """Sandbox timings, run by hand: ``python benchmarks/bench_sandbox.py [--quick]``.
 
-Measures, for the bubblewrap layer (namespaces) and the portable layer:
-- start-up: spawn + numpy import + loading the submission + the first call (median);
+Measures, for every layer that works here (portable, linux = the built-in kernel layer,
+bwrap = bubblewrap):
+- start-up: spawn + walls + numpy import + loading the submission + the first call (median);
 - round trip of one call with small arrays (median over many calls);
+- what each kernel layer adds to a submission's start-up over the portable layer, and the
+  cost of the walls themselves (Landlock + seccomp, in a forked process; the interpreter
+  start of the jail stage);
 - a class of 50 submissions, 3 of which loop forever, graded by a pool of 2 processes,
-  against the same class without the 3 loops.
-Targets (DESIGN issue 4): start-up < 250 ms, round trip < 2 ms, namespaces < +20 ms.
+  against the same class without the 3 loops (on the strongest layer).
+Targets: start-up < 250 ms, round trip < 2 ms.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from grader.sandbox import Sandbox, SandboxLimits
-from grader.sandbox._isolation import probe
+from grader.sandbox import _jail
+from grader.sandbox._isolation import kernel_layers
 
 GOOD = "import numpy as np\ndef relu_forward(x):\n    return np.maximum(x, 0)\n"
 LOOP = "def relu_forward(x):\n    while True:\n        pass\n"
@@ -45,11 +50,11 @@ def round_trip_s(isolation: str, calls: int) -> float:
     return statistics.median(times)
 
 
-def grade(args: tuple[str, float]) -> str:
-    code, timeout = args
+def grade(args: tuple[str, float, str]) -> str:
+    code, timeout, layer = args
     limits = SandboxLimits(call_timeout_s=timeout)
     rng = np.random.default_rng(1)
-    with Sandbox(code, limits=limits) as sb:
+    with Sandbox(code, limits=limits, isolation=layer) as sb:
         for _ in range(5):
             x = rng.normal(size=(8, 8))
             res = sb.call("relu_forward", x)
@@ -59,11 +64,48 @@ def grade(args: tuple[str, float]) -> str:
     return "ok"
 
 
-def klass_s(codes: list[str], timeout: float) -> tuple[float, list[str]]:
+def klass_s(codes: list[str], timeout: float, layer: str) -> tuple[float, list[str]]:
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2) as pool:
-        verdicts = list(pool.map(grade, [(c, timeout) for c in codes]))
+        verdicts = list(pool.map(grade, [(c, timeout, layer) for c in codes]))
     return time.perf_counter() - start, verdicts
+
+
+def walls_s() -> float:
+    """Landlock + seccomp applied in a forked process (what lockdown adds after the mounts)."""
+    import os
+
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _jail._prctl(_jail.PR_SET_NO_NEW_PRIVS, 1)
+            _jail.apply_landlock(["/"], ["/tmp"])
+            _jail.apply_seccomp()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    return time.perf_counter() - start
+
+
+def fork_s() -> float:
+    import os
+
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return time.perf_counter() - start
+
+
+def interpreter_s() -> float:
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-I", "-S", "-c", "import ctypes, json"], check=True)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -71,24 +113,28 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     opts = parser.parse_args()
     reps, calls = (5, 200) if opts.quick else (15, 2000)
-    layers = ["portable"] + (["auto"] if probe()["bwrap"][0] or probe()["unshare"][0] else [])
+    layers = ["portable"] + kernel_layers()[::-1]
     startup = {}
     for iso in layers:
-        startup_s(iso)  # warm the page cache
+        startup_s(iso)  # warm the page cache (and the layer's probe)
         startup[iso] = statistics.median(startup_s(iso) for _ in range(reps))
         rt = round_trip_s(iso, calls)
-        name = "namespaces" if iso == "auto" else "portable"
-        print(f"{name:>10}: start-up {startup[iso] * 1e3:6.1f} ms (target < 250), "
+        print(f"{iso:>10}: start-up {startup[iso] * 1e3:6.1f} ms (target < 250), "
               f"round trip {rt * 1e3:5.3f} ms (target < 2)")
-    if "auto" in startup:
-        extra = (startup["auto"] - startup["portable"]) * 1e3
-        print(f"namespaces add {extra:+.1f} ms per submission (target < 20)")
+    for iso in layers[1:]:
+        extra = (startup[iso] - startup["portable"]) * 1e3
+        print(f"{iso:>10} adds {extra:+.1f} ms per submission over the portable layer")
+    walls = statistics.median(walls_s() - fork_s() for _ in range(reps))
+    stage = statistics.median(interpreter_s() for _ in range(reps))
+    print(f"Landlock + seccomp: {walls * 1e3:.2f} ms; the jail stage's interpreter start: "
+          f"{stage * 1e3:.1f} ms")
     timeout = 2.0
-    t47, v47 = klass_s([GOOD] * 47, timeout)
+    strongest = layers[-1]
+    t47, v47 = klass_s([GOOD] * 47, timeout, strongest)
     codes = [LOOP if i in (7, 23, 41) else GOOD for i in range(50)]
-    t50, v50 = klass_s(codes, timeout)
+    t50, v50 = klass_s(codes, timeout, strongest)
     assert v47 == ["ok"] * 47 and v50.count("timeout") == 3 and v50.count("ok") == 47
-    print(f"class of 47 good, pool of 2: {t47:.2f} s; with 3 infinite loops added "
+    print(f"class of 47 good on {strongest}, pool of 2: {t47:.2f} s; with 3 infinite loops added "
           f"(timeout {timeout:g} s): {t50:.2f} s; 47 + 3 timeouts spread over 2 workers "
           f"= {t47 + 3 * timeout / 2:.2f} s, serialised = {t47 + 3 * timeout:.2f} s")
 

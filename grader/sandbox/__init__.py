@@ -16,13 +16,13 @@ import platform
 import resource
 import sys
 
-from grader.sandbox._isolation import FIX_HINT, SANDBOX_UID, kernel_layers, probe
+from grader.sandbox._isolation import FIX_HINT, SANDBOX_UIDS, kernel_layers, probe
 from grader.sandbox._wire import Rng
 from grader.sandbox.sandbox import (DEFAULT_FORBIDDEN, CallResult, LoadResult, Sandbox,
                                     SandboxLimits, SandboxWarning)
 
 __all__ = ["Sandbox", "SandboxLimits", "Rng", "LoadResult", "CallResult", "DEFAULT_FORBIDDEN",
-           "SandboxWarning", "capabilities", "kernel_layers"]
+           "SandboxWarning", "capabilities", "kernel_layers", "preflight"]
 
 
 _SELF_TEST = """
@@ -58,6 +58,22 @@ def _self_test(layer: str) -> list[tuple[str, bool, str]]:
             ("self-test: socket refused", sock.verdict == "forbidden", sock.message)]
 
 
+def preflight(isolation: str = "kernel") -> str:
+    """The layer a batch will grade on, proven to work: a real sandbox on it computes and
+    refuses a fork and a socket. Raises UserError when ``isolation`` is unavailable here
+    (see :func:`grader.sandbox._isolation.choose_layer`) and SandboxError when the layer's
+    self-test fails, so a broken machine stops a class before any grade is written."""
+    from grader.errors import SandboxError
+    from grader.sandbox._isolation import choose_layer
+
+    layer, _ = choose_layer(isolation)
+    failed = [(name, why) for name, ok, why in _self_test(layer) if not ok]
+    if failed:
+        raise SandboxError(f"the {layer} sandbox failed its self-test ({failed[0][0]}: "
+                           f"{failed[0][1]})")
+    return layer
+
+
 def _kernel_walls(layer: str) -> list[tuple[str, bool, str]]:
     """What the kernel enforces on a child of ``layer`` (``bwrap`` or ``linux``)."""
     from grader.sandbox import _jail
@@ -72,7 +88,8 @@ def _kernel_walls(layer: str) -> list[tuple[str, bool, str]]:
          "read-only binds; /sandbox and /tmp are size-capped noexec tmpfs; no project, OUT, "
          "home or other run folder"),
         ("unprivileged identity, no capabilities", True,
-         f"uid {SANDBOX_UID} (the grader is root)" if root else
+         f"a uid of its own per run, from {SANDBOX_UIDS.start}-{SANDBOX_UIDS.stop - 1} (the "
+         "grader is root); at most 8 processes" if root else
          f"the grader's own uid {os.getuid()} in a user namespace; every capability set cleared"),
         ("no network", True, "empty network namespace; Landlock refuses TCP" if abi >= 4
          else "empty network namespace"),

@@ -32,13 +32,14 @@ from pathlib import Path
 from grader.errors import UserError
 
 __all__ = ["Layer", "KERNEL_LAYERS", "probe", "choose_layer", "kernel_layers", "child_argv",
-           "site_dirs", "child_site_dirs", "project_paths", "mount_plan", "SANDBOX_UID"]
+           "site_dirs", "child_site_dirs", "project_paths", "mount_plan", "SANDBOX_UIDS"]
 
 SANDBOX_ROOT = "/sandbox"  # where the run's folder appears on the kernel layers
-#: The unprivileged identity of the child when the grader runs as root ("nobody").
-SANDBOX_UID = SANDBOX_GID = 65534
-#: Processes the child's uid may have (RLIMIT_NPROC; 1 is the child itself).
-MAX_PROCESSES = 64
+#: When the grader runs as root, each child gets a uid (and gid) of its own from this range,
+#: owning nothing on the host: children cannot signal each other or share a process count.
+SANDBOX_UIDS = range(200_000, 265_536)
+#: Processes and threads the child's uid may have (RLIMIT_NPROC; 1 is the child itself).
+MAX_PROCESSES = 8
 KERNEL_LAYERS = ("bwrap", "linux")
 
 Layer = str  # "bwrap" | "linux" | "portable"
@@ -282,7 +283,10 @@ def _jail_argv(config: dict) -> list[str]:
 
 def _jail_config(layer: Layer, *, plan: list[dict] | None, root: str | None, req_fd: int,
                  resp_fd: int, child: list[str]) -> dict:
-    return {"mode": layer, "plan": plan, "root": root, "uid": SANDBOX_UID, "gid": SANDBOX_GID,
+    import secrets
+
+    uid = SANDBOX_UIDS[secrets.randbelow(len(SANDBOX_UIDS))]
+    return {"mode": layer, "plan": plan, "root": root, "uid": uid, "gid": uid,
             "req_fd": req_fd, "resp_fd": resp_fd, "max_processes": MAX_PROCESSES,
             "read_paths": ["/"], "write_paths": [SANDBOX_ROOT, "/tmp", "/dev/null"], "workdir": SANDBOX_ROOT,
             "exec": child}

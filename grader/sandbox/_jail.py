@@ -12,8 +12,8 @@ Modes:
   the student's code is never PID 1, so signals it raises on itself are delivered.
 - ``bwrap``: bubblewrap has built the namespaces and the view already (from the same plan).
 
-Both then lock the child down (:func:`lockdown`): an unprivileged uid when the grader is
-root, no capabilities (bounding, ambient, effective, permitted), no new privileges, a
+Both then lock the child down (:func:`lockdown`): an unprivileged uid of its own when the grader
+is root, no capabilities (bounding, ambient, effective, permitted), no new privileges, a
 Landlock domain (read-only everywhere, writes only in the run folder and /tmp, no TCP, no
 signals or abstract sockets out of the sandbox) and a seccomp filter (:func:`seccomp_filter`),
 and exec the second stage (``_child.py``). Whatever the student then does inside its own
@@ -269,8 +269,12 @@ def enter_namespaces(cfg):
     target_uid, target_gid = (uid, gid) if user_ns else (cfg["uid"], cfg["gid"])
     build_root(cfg["root"], cfg["plan"], uid=target_uid, gid=target_gid)
     pid = os.fork()
-    if pid:
-        _wait_and_exit(pid, close=True)  # init: reaps orphans, exits when the child does
+    if pid:  # init: reaps orphans, exits when the child does; it needs no privilege for that
+        drop_capabilities()
+        _prctl(PR_SET_NO_NEW_PRIVS, 1, what="PR_SET_NO_NEW_PRIVS")
+        _prctl(PR_SET_DUMPABLE, 0, what="PR_SET_DUMPABLE")
+        apply_seccomp()
+        _wait_and_exit(pid, close=True)
     _close_fds_except(keep)
 
 
@@ -301,21 +305,23 @@ def _wait_and_exit(child, *, close):
 
 
 # --- lock-down --------------------------------------------------------------------------
-def drop_privileges(uid, gid):
-    """No capability left in any set; an unprivileged uid/gid when we are root."""
+def drop_capabilities(*, switch_to=None):
+    """No capability left in any set (bounding, ambient, effective, permitted, inheritable);
+    with ``switch_to=(uid, gid)``, first become that unprivileged identity (as root)."""
     for cap in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 and ctypes.get_errno() == 22:
             break  # EINVAL: past the last capability this kernel knows
     _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    if os.geteuid() == 0:
+    if switch_to is not None:
+        uid, gid = switch_to
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)  # from root to non-root: the kernel clears every capability
+        if 0 in os.getresuid() or 0 in os.getresgid():
+            raise JailError("still root after switching to the sandbox's uid")
     header = struct.pack("=Ii", _LINUX_CAPABILITY_VERSION_3, 0)
     data = bytes(24)  # two {effective, permitted, inheritable} words, all zero
     _check(_libc.syscall(126 if _arch() == "x86_64" else 91, header, data), "capset")
-    if os.getuid() == 0 or os.geteuid() == 0:
-        raise JailError("still root after dropping privileges")
 
 
 def landlock_abi():
@@ -405,13 +411,10 @@ def lockdown(cfg):
     """Everything the kernel should enforce on the child; then exec it."""
     import resource
 
-    uid, gid = cfg["uid"], cfg["gid"]
-    if os.geteuid() != 0:
-        uid, gid = os.getuid(), os.getgid()
     nproc = cfg.get("max_processes")
-    if nproc:
+    if nproc:  # counted per uid: the root grader gives every run a uid of its own
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    drop_privileges(uid, gid)
+    drop_capabilities(switch_to=(cfg["uid"], cfg["gid"]) if os.geteuid() == 0 else None)
     _prctl(PR_SET_NO_NEW_PRIVS, 1, what="PR_SET_NO_NEW_PRIVS")
     _prctl(PR_SET_DUMPABLE, 0, what="PR_SET_DUMPABLE")
     walls = {"landlock": apply_landlock(cfg["read_paths"], cfg["write_paths"])}

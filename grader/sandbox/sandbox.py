@@ -570,7 +570,8 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        _sweep(self._token)  # a PID namespace dies with its init, but not instantly
+        if self.layer == "portable":  # a kernel layer's PID namespace dies with its init
+            _sweep(self._token)
         for fd in (self._req_w, self._resp_r):
             try:
                 os.close(fd)

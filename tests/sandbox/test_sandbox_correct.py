@@ -103,3 +103,26 @@ def test_missing_function_on_a_good_submission_names_what_exists():
         assert res.verdict == "missing_function"
         assert res.message == "no function named 'relu_backward' (found: relu_forward)"
         assert sb.call("relu_forward", np.array([-1.0, 2.0])).value.tolist() == [0.0, 2.0]
+
+
+def _code_exercises():
+    from grader.checker import code_exercises
+
+    return sorted(code_exercises())
+
+
+@pytest.mark.parametrize("isolation", LAYERS)
+@pytest.mark.parametrize("exercise", _code_exercises())
+def test_model_solutions_score_full_marks_on_every_layer(exercise, isolation):
+    """Every exercise's model solution, graded through the checker on each layer (fewer
+    drawn cases: the layer, not the search, is under test here)."""
+    import dataclasses
+    from pathlib import Path
+
+    from grader.checker import check_submission, code_exercises
+
+    require_layer(isolation)
+    spec = dataclasses.replace(code_exercises()[exercise], max_examples=2, shrink_budget=4)
+    path = Path(__file__).resolve().parents[2] / "solutions" / f"{exercise.replace('-', '_')}.py"
+    result = check_submission(path, exercise=spec, sandbox_options={"isolation": isolation})
+    assert result.score == result.max_score, result.feedback
