@@ -26,7 +26,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 from grader.errors import UserError
@@ -169,12 +168,14 @@ def _view() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tu
     """(folders and files to bind read-only, site folders to mask with an empty tmpfs,
     numpy folders to bind inside them, symlinks to recreate) of the isolated child's view."""
     exe = os.path.realpath(sys.executable)
-    paths = sysconfig.get_paths()
-    stdlib = [os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib") if paths.get(k)]
-    stdlib += [d for d in (os.path.join(s, "lib-dynload") for s in stdlib) if os.path.isdir(d)]
+    # The standard library is where os.py is (a venv's "platstdlib" holds only its
+    # site-packages); its extension modules are in a lib-dynload on sys.path.
+    stdlib = [os.path.realpath(os.path.dirname(os.__file__))]
+    stdlib += [os.path.realpath(p) for p in sys.path
+               if p.endswith("lib-dynload") and os.path.isdir(p)]
     libs = [os.path.dirname(f) for f in _loaded_libraries() if f != exe]  # exe: itself alone
     _, numpy_dirs = _numpy_dirs()
-    binds = _outermost([exe] + [d for d in stdlib + libs if os.path.isdir(d)])
+    binds = _outermost([exe] + numpy_dirs + [d for d in stdlib + libs if os.path.isdir(d)])
     # Python packages under a bound folder (site-packages beside the standard library,
     # /usr/lib/python3/dist-packages...) are hidden; numpy is bound back inside.
     candidates = {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)}
@@ -188,9 +189,10 @@ def _view() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tu
         for pattern in ("python3*/site-packages", "python3*/dist-packages", "site-packages",
                         "dist-packages"):
             candidates.update(os.path.realpath(p) for p in glob.glob(os.path.join(b, pattern)))
-    masks = _outermost(c for c in candidates if _under(c, binds) and c not in stdlib
+    masks = _outermost(c for c in candidates if os.path.isdir(c) and _under(c, binds)
+                       and c not in stdlib
                        and not any(_under(s, [c]) for s in stdlib))
-    numpy_binds = [d for d in numpy_dirs if not _under(d, binds) or _under(d, masks)]
+    numpy_binds = [d for d in numpy_dirs if _under(d, masks)]  # bound back inside a mask
     binds = [b for b in binds if not _under(b, masks)]
     links = []
     interp = _elf_interpreter(exe)

@@ -570,8 +570,10 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if self.layer == "portable":  # a kernel layer's PID namespace dies with its init
+        if self.layer == "portable":
             _sweep(self._token)
+        else:
+            _wait_for_eof(proc.stdout.fileno(), time.monotonic() + 5)
         for fd in (self._req_w, self._resp_r):
             try:
                 os.close(fd)
@@ -580,6 +582,24 @@ class Sandbox:
         self._req_w = self._resp_r = -1
         proc.stdout.close()
         proc.stderr.close()
+
+
+def _wait_for_eof(fd: int, deadline: float) -> None:
+    """Wait until no process holds the write end of ``fd``. On the kernel layers the init
+    of the child's PID namespace holds it to its end, and an init exits only once the
+    kernel has killed and reaped every process of its namespace: EOF means none is left."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while (left := deadline - time.monotonic()) > 0:
+            if not sel.select(timeout=left):
+                continue
+            try:
+                if not os.read(fd, 1 << 16):
+                    return
+            except BlockingIOError:
+                continue
+            except OSError:
+                return
 
 
 def _sweep(token: str) -> None:
