@@ -31,7 +31,7 @@ from pathlib import Path
 from grader.errors import UserError
 
 __all__ = ["Layer", "KERNEL_LAYERS", "probe", "choose_layer", "kernel_layers", "child_argv",
-           "site_dirs", "child_site_dirs", "project_paths", "mount_plan", "SANDBOX_UIDS"]
+           "site_dirs", "child_site_dirs", "project_paths", "mount_plan", "memfd", "SANDBOX_UIDS"]
 
 SANDBOX_ROOT = "/sandbox"  # where the run's folder appears on the kernel layers
 #: When the grader runs as root, each child gets a uid (and gid) of its own from this range,
@@ -278,9 +278,23 @@ def _bwrap_argv(plan: list[dict]) -> list[str]:
     return argv + ["--remount-ro", "/", "--chdir", SANDBOX_ROOT]
 
 
-def _jail_argv(config: dict) -> list[str]:
-    return [os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", _JAIL_SOURCE,
-            json.dumps(config)]
+# The jail's source and configuration travel in a memory file, not in argv: the child's
+# init keeps its command line, which the student can read in /proc/1/cmdline.
+_JAIL_BOOT = ("import os, sys; f = os.fdopen({fd}, 'rb'); s, c = f.read().split(b'\\0', 1); "
+              "f.close(); sys.argv[1:] = [c.decode()]; exec(compile(s, 'cnngrade-jail', 'exec'))")
+
+
+def memfd(name: str, data: bytes) -> int:
+    """A file in memory holding ``data``, positioned at its start (for an inherited fd)."""
+    fd = os.memfd_create(name)
+    os.write(fd, data)  # memfd writes are not short
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _jail_argv(config: dict) -> tuple[list[str], int]:
+    fd = memfd("cnngrade-jail", _JAIL_SOURCE.encode() + b"\0" + json.dumps(config).encode())
+    return [os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", _JAIL_BOOT.format(fd=fd)], fd
 
 
 def _jail_config(layer: Layer, *, plan: list[dict] | None, root: str | None, req_fd: int,
@@ -317,21 +331,21 @@ def _probe_layer(layer: Layer, workdir: str) -> tuple[bool, str]:
     child = [os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", _PROBE_CHILD,
              _numpy_dirs()[0]]
     r, w = os.pipe()
+    fds = [r, w]
     try:
+        plan = mount_plan(tmp_bytes=1 << 20, folder_bytes=1 << 20, filename="", source_fd=None,
+                          owned=layer == "linux")
+        cfg = _jail_config(layer, plan=None if layer == "bwrap" else plan,
+                           root=None if layer == "bwrap" else workdir, req_fd=r, resp_fd=w,
+                           child=child)
+        argv, jail_fd = _jail_argv(cfg)
+        fds.append(jail_fd)
         if layer == "bwrap":
-            plan = mount_plan(tmp_bytes=1 << 20, folder_bytes=1 << 20, filename="", source_fd=None,
-                              owned=False)
-            cfg = _jail_config("bwrap", plan=None, root=None, req_fd=r, resp_fd=w, child=child)
-            argv = _bwrap_argv(plan) + _jail_argv(cfg)
-        else:
-            plan = mount_plan(tmp_bytes=1 << 20, folder_bytes=1 << 20, filename="", source_fd=None,
-                              owned=True)
-            cfg = _jail_config("linux", plan=plan, root=workdir, req_fd=r, resp_fd=w, child=child)
-            argv = _jail_argv(cfg)
-        return _works(argv, pass_fds=(r, w))
+            argv = _bwrap_argv(plan) + argv
+        return _works(argv, pass_fds=tuple(fds))
     finally:
-        os.close(r)
-        os.close(w)
+        for fd in fds:
+            os.close(fd)
 
 
 @functools.lru_cache(maxsize=1)
@@ -405,19 +419,19 @@ def choose_layer(isolation: str) -> tuple[Layer, str | None]:
 
 def child_argv(layer: Layer, *, source_fd: int, req_fd: int, resp_fd: int, filename: str,
                tmp_bytes: int, folder_bytes: int, child_source: str, config_json: str,
-               root: str) -> list[str]:
-    """The full command line starting the child under ``layer``. ``root``: an empty host
-    folder the built-in layer mounts the child's view on (in its own mount namespace)."""
+               root: str) -> tuple[list[str], list[int]]:
+    """The command line starting the child under ``layer``, and the extra descriptors it
+    inherits (the caller closes them once the child started). ``source_fd``: the
+    submission's text (the kernel layers copy it into the run folder). ``root``: an empty
+    host folder the built-in layer mounts the child's view on (in its own mount namespace)."""
     python = [os.path.realpath(sys.executable), "-I", "-S", "-B", "-u", "-c", child_source,
               config_json]
     if layer == "portable":
-        return python
+        return python, []
     plan = mount_plan(tmp_bytes=tmp_bytes, folder_bytes=folder_bytes, filename=filename,
                       source_fd=source_fd, owned=layer == "linux")
-    if layer == "bwrap":
-        cfg = _jail_config("bwrap", plan=None, root=None, req_fd=req_fd, resp_fd=resp_fd,
-                           child=python)
-        return _bwrap_argv(plan) + _jail_argv(cfg)
-    cfg = _jail_config("linux", plan=plan, root=root, req_fd=req_fd, resp_fd=resp_fd,
+    cfg = _jail_config(layer, plan=None if layer == "bwrap" else plan,
+                       root=None if layer == "bwrap" else root, req_fd=req_fd, resp_fd=resp_fd,
                        child=python)
-    return _jail_argv(cfg)
+    argv, jail_fd = _jail_argv(cfg)
+    return (_bwrap_argv(plan) + argv if layer == "bwrap" else argv), [jail_fd]

@@ -1,7 +1,8 @@
 """The trusted first stage of a kernel-isolated child: build the walls, then exec the child.
 
-Run as ``python -I -S -B -c <this file's text> <config JSON>``, before any student code
-exists in the process. Standard library only (and ``ctypes`` for the few system calls
+Run as ``python -I -S -B -c <boot>``, the boot line reading this file's text and the
+config JSON from an inherited memory file (``_isolation._jail_argv``), before any student
+code exists in the process. Standard library only (and ``ctypes`` for the few system calls
 Python 3.11's ``os`` lacks): under bubblewrap it cannot see the project tree.
 
 Modes:
@@ -209,10 +210,12 @@ def build_root(root, plan, *, uid, gid):
                 _mount(f"/dev/{name}", f"{target}/{name}", None, MS_BIND)
         elif kind == "proc":
             _makedirs(target)
-            try:
-                _mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-            except JailError:
-                pass  # a container hiding parts of its /proc: the child runs without one
+            for options in ("hidepid=2", None):  # hidepid: the init (root) stays unseen
+                try:
+                    _mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, options)
+                    break
+                except JailError:
+                    pass  # a container hiding parts of its /proc: the child runs without one
         elif kind == "file":
             fd = op["fd"]
             chunks = []

@@ -391,12 +391,17 @@ class Sandbox:
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
         self._workdir = os.path.realpath(tempfile.mkdtemp(prefix=_RUN_PREFIX))
-        with open(os.path.join(self._workdir, self.filename), "w", encoding="utf-8") as fh:
-            fh.write(self.code)
         kernel = self.layer in _isolation.KERNEL_LAYERS
         inside = _isolation.SANDBOX_ROOT if kernel else self._workdir
         root = os.path.join(self._workdir, "root")  # the built-in layer's mount point
-        os.mkdir(root, 0o700)
+        if kernel:  # the code goes straight into the child's tmpfs, never to the host's disk
+            os.mkdir(root, 0o700)
+            source_fd = _isolation.memfd("submission", self.code.encode("utf-8", "surrogatepass"))
+        else:
+            path = os.path.join(self._workdir, self.filename)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(self.code)
+            source_fd = os.open(path, os.O_RDONLY)
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._token = secrets.token_hex(8)
@@ -407,8 +412,7 @@ class Sandbox:
             "forbidden": list(self.forbidden), "hidden_paths": _isolation.project_paths(),
             "runs_prefix": os.path.join(os.path.realpath(tempfile.gettempdir()), _RUN_PREFIX),
         }
-        source_fd = os.open(os.path.join(self._workdir, self.filename), os.O_RDONLY)
-        argv = _isolation.child_argv(
+        argv, extra_fds = _isolation.child_argv(
             self.layer, source_fd=source_fd, req_fd=req_r, resp_fd=resp_w, filename=self.filename,
             tmp_bytes=self.limits.tmp_bytes, folder_bytes=self.limits.folder_bytes,
             child_source=_CHILD_SOURCE, config_json=json.dumps(config), root=root)
@@ -418,10 +422,10 @@ class Sandbox:
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(req_r, resp_w, source_fd), start_new_session=True, env=env,
+                pass_fds=(req_r, resp_w, source_fd, *extra_fds), start_new_session=True, env=env,
                 cwd=self._workdir)
         finally:
-            for fd in (req_r, resp_w, source_fd):
+            for fd in (req_r, resp_w, source_fd, *extra_fds):
                 os.close(fd)
         self._req_w, self._resp_r = req_w, resp_r
         for fd in (req_w, resp_r, self._proc.stdout.fileno(), self._proc.stderr.fileno()):
