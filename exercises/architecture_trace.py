@@ -130,7 +130,7 @@ def _build_stack(p: dict) -> Body:
                           _layer_math(layer, inp, shape, n)))
     total = int(sum(params))
     letter = chr(ord("a") + key)
-    parts.append(Part(letter, "Total number of learnable parameters.", total, points=2.0))
+    parts.append(Part(letter, "Total number of learnable parameters.", total, weight=2))
     steps.append(Step("Total:", " + ".join(str(int(n)) for n in params if n) + f" = {total}"))
     return Body(statement, tuple(parts), tuple(steps))
 
@@ -162,7 +162,7 @@ def _build_named(p: dict) -> Body:
     f = _named_facts(name)
     statement = (f"Consider the architecture `{name}` as built by cnngrade's reference engine, "
                  f"with its standard input ${_shape_text(f['input'])}$ ($C \\times H \\times W$).",)
-    parts = [Part("a", "Total number of learnable parameters.", f["total"], points=2.0),
+    parts = [Part("a", "Total number of learnable parameters.", f["total"], weight=2),
              Part("b", "Shape $C \\times H \\times W$ of the output of its first convolution (three numbers).",
                   f["first_conv"]),
              Part("c", "Shape $C \\times H \\times W$ of its last spatial feature map (the input of its "
@@ -188,4 +188,5 @@ EXERCISE = PaperExercise(
     summary="Shape after each layer and total parameters of a layer stack; facts about LeNet, AlexNet, VGG, ResNet.",
     draw=_draw,
     build=_build,
+    points={"easy": 18, "medium": 24, "hard": 36},
 )

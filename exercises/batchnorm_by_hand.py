@@ -91,4 +91,5 @@ EXERCISE = PaperExercise(
     summary="Batch mean, biased variance and normalized outputs of a small mini-batch.",
     draw=_draw,
     build=_build,
+    points={"easy": 12, "medium": 12, "hard": 24},
 )

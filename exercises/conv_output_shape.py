@@ -194,5 +194,6 @@ EXERCISE = PaperExercise(
     summary="Output size with stride/padding/dilation; padding that keeps it; stride that halves it.",
     draw=_draw,
     build=_build,
+    points={"easy": 6, "medium": 6, "hard": 6},
     topics=QUESTION_TYPES,
 )

@@ -112,5 +112,6 @@ EXERCISE = PaperExercise(
     summary="Small integer 2-D convolution with padding, stride, channels; cross-correlation vs true convolution.",
     draw=_draw,
     build=_build,
+    points={"easy": 12, "medium": 16, "hard": 32},
     topics=MODES,
 )

@@ -178,5 +178,6 @@ EXERCISE = PaperExercise(
     summary="Parameters of conv and FC layers, depthwise-separable vs standard, 1x1 bottlenecks, batch norm.",
     draw=_draw,
     build=_build,
+    points={"easy": 12, "medium": 12, "hard": 12},
     topics=QUESTION_TYPES,
 )

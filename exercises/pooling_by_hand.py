@@ -97,5 +97,6 @@ EXERCISE = PaperExercise(
     summary="Max, average and global pooling of a small integer grid; stride and overlapping windows.",
     draw=_draw,
     build=_build,
+    points={"easy": 4, "medium": 32, "hard": 32},
     topics=QUESTION_TYPES,
 )

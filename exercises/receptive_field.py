@@ -88,4 +88,5 @@ EXERCISE = PaperExercise(
     summary="Receptive field and jump of stacked convolutions and poolings (stride, dilation).",
     draw=_draw,
     build=_build,
+    points={"easy": 4, "medium": 4, "hard": 4},
 )

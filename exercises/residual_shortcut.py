@@ -84,4 +84,5 @@ EXERCISE = PaperExercise(
     summary="When a residual block needs a 1x1 projection on its shortcut, and its parameters.",
     draw=_draw,
     build=_build,
+    points={"easy": 12, "medium": 12, "hard": 12},
 )

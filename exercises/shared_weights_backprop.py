@@ -138,5 +138,6 @@ EXERCISE = PaperExercise(
     summary="dL/dw as a sum over positions, dL/dx and dL/db for 1-D/2-D convolutions; gradients through max pooling.",
     draw=_draw,
     build=_build,
+    points={"easy": 6, "medium": 32, "hard": 48},
     topics=QUESTION_TYPES,
 )

@@ -8,8 +8,10 @@ and yields ``(task, outcome)`` pairs in completion order, ``outcome`` being the 
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
+import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -19,11 +21,63 @@ from typing import Any
 from grader.batch.worker import grade_task, grader_failure
 from grader.errors import UserError
 
-__all__ = ["InlineExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor", "default_jobs"]
+__all__ = ["InlineExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor", "default_jobs",
+           "check_scheduler_address"]
 
 Task = dict[str, Any]
 # A task whose pool worker died this many times is recorded as a grader failure.
 _MAX_ATTEMPTS = 2
+
+
+#: Protocols of a Dask scheduler address that cnngrade can reach (``inproc://`` lives in one process).
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
+_ADDRESS = re.compile(r"(?:(?P<protocol>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+                      r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>[0-9]{1,5})")
+
+
+def check_scheduler_address(address: str) -> str:
+    """A Dask scheduler address as ``PROTOCOL://HOST:PORT`` (a bare ``HOST:PORT`` is tcp),
+    checked for its form only, without any connection or import; UserError otherwise.
+
+    >>> check_scheduler_address("10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    text = str(address).strip()
+    match = _ADDRESS.fullmatch(text)
+    protocol = (match.group("protocol") or "tcp").lower() if match else None
+    if match is None or protocol not in SCHEDULER_PROTOCOLS or not 0 < int(match.group("port")) < 65536:
+        raise UserError(f"--scheduler {address!r} is not a Dask scheduler address: give "
+                        f"tcp://HOST:PORT (as printed by 'dask scheduler', e.g. tcp://10.0.0.5:8786)")
+    return f"{protocol}://{match.group('host')}:{int(match.group('port'))}"
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Open and close one connection to the scheduler (Dask's own handshake), so that an
+    unreachable address fails here, in one line, instead of inside a half-built Client
+    (which then spends twice the timeout closing and prints a traceback)."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+
+    protocol, _, rest = address.partition("://")
+    if protocol == "tcp":  # refused or unknown host: fail at once (Dask retries until the timeout)
+        host, _, port = rest.rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        except OSError as exc:
+            raise OSError(exc.strerror or str(exc)) from None
+
+    async def probe() -> None:
+        try:  # Dask's own timeout does not cover a peer that accepts and never answers
+            comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout + 1)
+        except asyncio.TimeoutError:
+            raise OSError(f"no Dask handshake from {address} within {timeout:g} s") from None
+        await comm.close()
+
+    # A thread of its own: asyncio.run refuses to start inside a running loop (a notebook).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, probe()).result()
 
 
 def default_jobs() -> int:
@@ -132,6 +186,7 @@ class DaskExecutor:
     """
 
     def __init__(self, scheduler: str, *, connect_timeout: float = 10.0):
+        scheduler = check_scheduler_address(scheduler)
         try:
             from distributed import Client
         except ImportError:
@@ -140,9 +195,12 @@ class DaskExecutor:
             ) from None
         self.scheduler = scheduler
         try:
+            _probe_scheduler(scheduler, connect_timeout)
             self._client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
-        except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address
-            raise UserError(f"cannot connect to the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc})") from None
+        except Exception as exc:  # OSError, TimeoutError (unreachable, refused, not a scheduler)
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise UserError(f"cannot connect to the Dask scheduler at {scheduler}: {reason}; is "
+                            f"'dask scheduler' running there and reachable from this machine?") from None
 
     def __repr__(self) -> str:
         return f"DaskExecutor({self.scheduler!r})"
@@ -178,8 +236,8 @@ class DaskExecutor:
 
 def make_executor(*, jobs: int | None = None, scheduler: str | None = None):
     """The executor for ``--jobs`` / ``--scheduler`` (UserError for a bad value)."""
-    if scheduler:
-        return DaskExecutor(scheduler)
+    if scheduler is not None:
+        return DaskExecutor(check_scheduler_address(scheduler))
     jobs = default_jobs() if jobs is None else jobs
     if not isinstance(jobs, int) or jobs < 1:
         raise UserError(f"--jobs must be a positive number of processes, got {jobs!r}")

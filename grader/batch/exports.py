@@ -16,12 +16,19 @@ Formats (``--export``), all written into OUT:
 
 The roster is a CSV file with a header row and a ``submission`` column (the submission name,
 DESIGN.md 3.2), plus any of ``name, email, student_id, canvas_id, login_id, username, section``.
+
+Grades: an LMS grade column has one maximum for the whole class, while each result carries
+its own ``max_score``. :func:`grade_scale` decides once per export how a column shows them:
+raw points out of the common maximum when every student has the same one, else percentages
+out of 100, so every student's grade is their own ``score / max_score``
+(:func:`percent`, the one place a percentage is computed).
 """
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +44,9 @@ __all__ = [
     "CANVAS_COLUMNS",
     "MOODLE_ID_COLUMNS",
     "export_filename",
+    "percent",
+    "GradeScale",
+    "grade_scale",
 ]
 
 EXPORT_FORMATS = ("canvas", "moodle", "gradescope", "csv")
@@ -58,6 +68,44 @@ _NEEDED = {"canvas": ("canvas_id", "student_id", "login_id"), "moodle": ("email"
 def export_filename(fmt: str) -> str:
     """The file (or folder) in OUT that export ``fmt`` writes."""
     return {"canvas": "canvas.csv", "moodle": "moodle.csv", "gradescope": "gradescope", "csv": "gradebook.csv"}[fmt]
+
+
+def percent(score: float, max_score: float) -> float:
+    """``score`` as a percentage of ``max_score``, two decimals (0 when nothing could be scored)."""
+    return round(100.0 * float(score) / float(max_score), 2) if max_score else 0.0
+
+
+@dataclass(frozen=True)
+class GradeScale:
+    """How one LMS grade column shows a class's scores (see :func:`grade_scale`)."""
+
+    points_possible: float
+    """The column's maximum (Canvas's "Points Possible" row, Moodle's grade item maximum)."""
+    as_percent: bool
+    """True when the students' maxima differ: every value is then a percentage out of 100."""
+
+    def value(self, score: float, max_score: float) -> float:
+        """The number to write in the column for a result ``score / max_score``."""
+        return percent(score, max_score) if self.as_percent else round(float(score), 6)
+
+    @property
+    def label(self) -> str:
+        """Words for the column heading or a warning: ``"points out of 6"``, ``"percent"``."""
+        possible = int(self.points_possible) if float(self.points_possible).is_integer() else self.points_possible
+        return "percent" if self.as_percent else f"points out of {possible}"
+
+
+def grade_scale(max_scores: Iterable[float]) -> GradeScale:
+    """The scale of a grade column for results with these ``max_score`` values: their common
+    value in points when all are equal (and positive), else percentages out of 100.
+
+    >>> grade_scale([6, 6, 6]), grade_scale([1, 2]).value(1, 2)
+    (GradeScale(points_possible=6.0, as_percent=False), 50.0)
+    """
+    distinct = {round(float(m), 6) for m in max_scores}
+    if len(distinct) == 1 and next(iter(distinct)) > 0:
+        return GradeScale(points_possible=distinct.pop(), as_percent=False)
+    return GradeScale(points_possible=100.0, as_percent=True)
 
 
 @dataclass(frozen=True)

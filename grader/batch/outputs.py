@@ -24,6 +24,8 @@ from grader.batch.exports import (
     MOODLE_ID_COLUMNS,
     Roster,
     export_filename,
+    grade_scale,
+    percent,
     validate_exports,
 )
 from grader.batch.stats import ClassStats
@@ -201,7 +203,13 @@ def write_outputs(
         grades_json = open_out("grades.json")
         grades_csv = csv.writer(open_out("grades.csv"))
         grades_csv.writerow([*CSV_COLUMNS, *groups])
+        scale = grade_scale(r.max_score for r in results)  # one LMS column maximum for everyone
         writers = {fmt: _EXPORTERS[fmt](out, open_out, roster, groups, title) for fmt in chosen}
+        for writer in writers.values():
+            writer.scale = scale
+        if scale.as_percent and {"canvas", "moodle"} & set(chosen):
+            summary.warnings.append("students have different maximum scores: the canvas and moodle "
+                                    "exports give each grade as a percentage (out of 100)")
 
         grades_json.write("[")
         for index, result in enumerate(results):
@@ -241,6 +249,7 @@ class _Exporter(ABC):
     def __init__(self, out: Path, open_out, roster: Roster | None, groups: list[str], title: str | None):
         self.out, self.roster, self.groups, self.title = out, roster, groups, title
         self.unmapped: list[str] = []
+        self.scale = grade_scale(())  # set by write_outputs from every result's max_score
 
     def row_of(self, result: SubmissionResult) -> dict[str, str] | None:
         if self.roster is None:
@@ -273,11 +282,12 @@ class _CanvasExporter(_Exporter):
         if not self.header_done:
             assignment = self.title or result.exercise
             self.writer.writerow([c for c, _ in CANVAS_COLUMNS] + [assignment])
-            self.writer.writerow(["    Points Possible", "", "", "", ""] + [_num(result.max_score)])
+            self.writer.writerow(["    Points Possible", "", "", "", ""] + [_num(self.scale.points_possible)])
             self.header_done = True
         row = self.row_of(result)
         if row is not None:
-            self.writer.writerow([row[f] for _, f in CANVAS_COLUMNS] + [_num(result.score)])
+            self.writer.writerow([row[f] for _, f in CANVAS_COLUMNS]
+                                 + [_num(self.scale.value(result.score, result.max_score))])
 
 
 class _MoodleExporter(_Exporter):
@@ -291,14 +301,16 @@ class _MoodleExporter(_Exporter):
 
     def add(self, result):
         if not self.header_done:
-            self.writer.writerow([c for c, _ in self.ids] + [self.title or result.exercise, "Feedback"])
+            heading = f"{self.title or result.exercise} ({self.scale.label})"
+            self.writer.writerow([c for c, _ in self.ids] + [heading, "Feedback"])
             self.header_done = True
         row = self.row_of(result)
         if row is not None:
             # The summary block only (up to the first blank line): LMS feedback cells are small.
             head = result.feedback.strip().split("\n\n", 1)[0]
             feedback = f"{_num(result.score)} / {_num(result.max_score)} ({result.status}).\n{head}".strip()
-            self.writer.writerow([row[f] for _, f in self.ids] + [_num(result.score), feedback])
+            self.writer.writerow([row[f] for _, f in self.ids]
+                                 + [_num(self.scale.value(result.score, result.max_score)), feedback])
 
 
 class _GradescopeExporter(_Exporter):
@@ -329,11 +341,10 @@ class _CsvExporter(_Exporter):
     def add(self, result):
         row = (self.roster.get(result.submission) if self.roster else None) or {}
         by_group = {t.name: t.score for t in result.tests}
-        percent = round(100 * result.score / result.max_score, 2) if result.max_score else 0
         self.max_score = self.max_score or result.max_score
         self.writer.writerow([
             result.submission, *(row.get(f, "") for f in self.identity), _num(result.score),
-            _num(result.max_score), _num(percent), result.status, *(_num(by_group.get(g, 0.0)) for g in self.groups),
+            _num(result.max_score), _num(percent(result.score, result.max_score)), result.status, *(_num(by_group.get(g, 0.0)) for g in self.groups),
         ])
 
     def finish(self, seen):

@@ -16,6 +16,7 @@ from grader.paper.model import PaperExercise, Variant
 
 __all__ = [
     "FORMATS",
+    "MAX_COUNT",
     "paper_exercises",
     "get_paper_exercise",
     "read_roster_ids",
@@ -33,6 +34,12 @@ FORMATS = {
     "moodle": "moodle",
     "gift": "gift",
 }
+
+
+#: Most variants ``--count`` may ask for. A count is typed by hand, so a huge one is a typo
+#: (``--count 1000000`` would build and render for minutes); a class that big comes as a
+#: ``--roster`` file, which has no such limit.
+MAX_COUNT = 10_000
 
 
 def paper_exercises() -> dict[str, PaperExercise]:
@@ -74,6 +81,9 @@ def make_variants(exercise: str | PaperExercise, *, seed: int = 0, count: int | 
         count = 1 if count is None else count
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise UserError(f"--count must be a positive integer, got {count!r}")
+        if count > MAX_COUNT:
+            raise UserError(f"--count {count} is more than {MAX_COUNT:,} variants; for a class that "
+                            f"large give its --roster file")
         students = [str(i + 1) for i in range(count)]
     elif count is not None:
         raise UserError("give either --count or --roster, not both")
@@ -106,10 +116,14 @@ def answers_template(variants: Sequence[Variant]) -> str:
 def write_exercise_set(exercise: str | PaperExercise, *, out_dir: str | os.PathLike = ".",
                        seed: int = 0, count: int | None = None,
                        roster: str | os.PathLike | None = None, fmt: str = "md",
-                       difficulty: str = "medium") -> list[Path]:
+                       difficulty: str = "medium", force: bool = False) -> list[Path]:
     """Generate the variants and write them: ``NAME-sheet.EXT`` (students) and
     ``NAME-key.EXT`` (answers and worked solutions) — for ``moodle`` and ``gift`` one
-    question bank ``NAME.EXT`` — plus ``NAME-answers-template.csv``. Returns the paths."""
+    question bank ``NAME.EXT`` — plus ``NAME-answers-template.csv``. Returns the paths.
+
+    An existing file that differs from what would be written (another seed's sheets, an
+    edited key) is never replaced unless ``force``: UserError, and nothing is written.
+    """
     ex = get_paper_exercise(exercise)
     module = _renderer(fmt)  # validate the format before any work
     if fmt == "pdf":  # fail before any work rather than after rendering every variant
@@ -129,6 +143,26 @@ def write_exercise_set(exercise: str | PaperExercise, *, out_dir: str | os.PathL
         rendered.append((out / f"{ex.name}-sheet.{ext}", module.render(variants, key=False)))
         rendered.append((out / f"{ex.name}-key.{ext}", module.render(variants, key=True)))
     rendered.append((out / f"{ex.name}-answers-template.csv", answers_template(variants)))
-    for path, data in rendered:  # everything rendered first: a failure writes nothing
-        write_atomic(path, data)
+    if not force:
+        for path, data in rendered:
+            if _differs(path, data):
+                raise UserError(f"{path} already exists with other content; nothing was written: use "
+                                f"--force to replace it, or -o another folder")
+    try:
+        for path, data in rendered:  # everything rendered first: a failure writes nothing
+            write_atomic(path, data)
+    except OSError as exc:
+        raise UserError(f"cannot write into {out}: {exc.strerror or exc}") from None
     return [path for path, _ in rendered]
+
+
+def _differs(path: Path, data: str | bytes) -> bool:
+    """Whether writing ``data`` to ``path`` would replace other content."""
+    if not (path.exists() or path.is_symlink()):
+        return False
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        return not path.is_file() or path.read_bytes() != data
+    except OSError:
+        return True

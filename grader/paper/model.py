@@ -5,6 +5,13 @@ numbers of one variant, ``build(params) -> Body`` writes the statement, the sub-
 (answers computed by the reference engine) and the worked solution. Keeping the two apart
 lets tests build a variant from fixed parameters (the course notes' worked examples) and lets
 the renderers work on plain data.
+
+Points are fixed per exercise and difficulty (``PaperExercise.points``), never by the
+variant: a builder gives each sub-question a relative ``weight`` and the model shares the
+total among them in whole points (:func:`apportion`). So every student of a roster is
+graded out of the same total whatever question type they drew, and every number a student
+gives is worth at least one whole point (LMS question banks such as Moodle's cloze weigh
+each blank by a whole number).
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ from __future__ import annotations
 import json
 import random
 import zlib
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any, Callable, Mapping, Sequence
 
 from grader.errors import UserError
 
@@ -25,6 +33,7 @@ __all__ = [
     "Body",
     "Variant",
     "PaperExercise",
+    "apportion",
     "fmt_number",
 ]
 
@@ -72,8 +81,12 @@ class Part:
     """A number, a tuple of numbers, or a tuple of row tuples."""
     tolerance: float = INTEGER_TOLERANCE
     """Absolute tolerance per number."""
-    points: float = 1.0
-    """Points for the sub-question, shared equally among its numbers (partial credit)."""
+    weight: float = 1.0
+    """Share of the variant's points relative to the other sub-questions (e.g. 2 for a
+    total asked after three shapes); the builder sets it."""
+    points: int = 0
+    """Whole points of the sub-question, shared equally among its numbers (partial credit).
+    Set by :meth:`PaperExercise.from_params` from ``weight``; builders leave it."""
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -166,6 +179,8 @@ class Variant:
 
     @property
     def max_score(self) -> float:
+        """The variant's total: ``PaperExercise.points[difficulty]``, the same for every
+        variant of that exercise and difficulty."""
         return float(sum(p.points for p in self.parts))
 
     def cells(self) -> list[tuple[str, float, float, Part]]:
@@ -188,6 +203,23 @@ class Variant:
         if key:
             out["solution"] = [s.to_dict() for s in self.solution]
         return out
+
+
+def apportion(total: int, weights: Sequence[float]) -> list[int]:
+    """Share ``total`` whole points among sub-questions in proportion to ``weights``
+    (largest remainders: exact when the shares are whole, ties to the earlier one).
+
+    >>> apportion(6, [1, 1, 1]), apportion(6, [1, 1, 1, 1]), apportion(12, [1, 1, 1, 2])
+    ([2, 2, 2], [2, 2, 1, 1], [3, 2, 2, 5])
+    """
+    if not weights or any(w <= 0 for w in weights):
+        raise ValueError(f"weights must be positive, got {list(weights)}")
+    exact = [Fraction(total) * Fraction(w) / sum(Fraction(v) for v in weights) for w in weights]
+    shares = [int(q) for q in exact]  # floors (the quotas are positive)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in order[:total - sum(shares)]:
+        shares[i] += 1
+    return shares
 
 
 def _params_identity(params: dict) -> str:
@@ -213,9 +245,23 @@ class PaperExercise:
     build: Callable[[dict], Body]
     """``build(params) -> Body``: statement, parts (answers from the engine), solution."""
     difficulties: tuple[str, ...] = DIFFICULTIES
+    points: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(DIFFICULTIES, 6))
+    """Whole points of every variant, per difficulty. Each number a student gives must be
+    worth at least one point, so a difficulty whose variants ask many numbers needs a
+    larger total (``from_params`` raises otherwise; the catalogue tests walk every kind)."""
     kind: str = "paper"
-    version: str = "1"
+    version: str = "2"
     topics: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for d in self.difficulties:
+            total = self.points.get(d)
+            if isinstance(total, bool) or not isinstance(total, int) or total < 1:
+                raise ValueError(f"{self.name}: points[{d!r}] must be a positive whole number, got {total!r}")
+
+    def total_points(self, difficulty: str) -> int:
+        """The points of every variant at ``difficulty``."""
+        return self.points[self.check_difficulty(difficulty)]
 
     def rng(self, *, seed: int, student: str | None = None, attempt: int = 0,
             difficulty: str = "medium") -> random.Random:
@@ -243,11 +289,23 @@ class PaperExercise:
 
     def from_params(self, params: dict, *, seed: int = 0, student: str | None = None,
                     difficulty: str = "medium", attempt: int = 0) -> Variant:
-        """Build the variant of given parameters (used by tests for fixed examples)."""
+        """Build the variant of given parameters (used by tests for fixed examples); its
+        sub-questions share ``total_points(difficulty)`` by weight."""
         body = self.build(params)
+        parts = self._scored(tuple(body.parts), self.total_points(difficulty))
         return Variant(kind=self.name, seed=int(seed), student=student, difficulty=difficulty,
                        params=params, title=self.title, statement=tuple(body.statement),
-                       parts=tuple(body.parts), solution=tuple(body.solution), attempt=attempt)
+                       parts=parts, solution=tuple(body.solution), attempt=attempt)
+
+    def _scored(self, parts: tuple[Part, ...], total: int) -> tuple[Part, ...]:
+        if not parts:
+            raise ValueError(f"{self.name}: a variant needs at least one sub-question")
+        scored = tuple(replace(p, points=n) for p, n in zip(parts, apportion(total, [p.weight for p in parts])))
+        for p in scored:
+            if p.points < len(p.cells()):  # a catalogue bug, caught by the catalogue tests
+                raise ValueError(f"{self.name}: part ({p.key}) asks {len(p.cells())} numbers but gets "
+                                 f"{p.points} of {total} points; raise {self.name}'s points")
+        return scored
 
     def draw_roster(self, students: Sequence[str | None], *, seed: int = 0,
                     difficulty: str = "medium", max_attempts: int = 200) -> list[tuple[int, dict]]:

@@ -1,10 +1,17 @@
-"""Paper exercises as one standalone HTML page (MathJax renders the math; one variant per
-printed page)."""
+"""Paper exercises as one standalone HTML page, one variant per printed page.
+
+The page works offline: formulas are converted to MathML here (``latex2mathml``, pure
+Python), which every current browser renders natively, and the page loads nothing, no
+script, stylesheet or font, from anywhere. The same fragments serve Moodle's question bank
+with ``math="tex"``: there the LaTeX stays, between ``\\( \\)`` / ``\\[ \\]``, for
+Moodle's own MathJax filter.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Sequence
 
 from grader.paper.model import Grid, Variant, fmt_number
@@ -16,17 +23,19 @@ from grader.render.paper_common import (
     variant_heading,
 )
 
-__all__ = ["EXTENSION", "render", "inline", "grid_html", "solution_html"]
+__all__ = ["EXTENSION", "MATH_MODES", "render", "inline", "math_html", "grid_html", "solution_html",
+           "statement_html"]
 
 EXTENSION = "html"
+#: ``mathml``: formulas rendered here (offline pages); ``tex``: LaTeX for a MathJax filter.
+MATH_MODES = ("mathml", "tex")
 
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+)`")
 
 _HEAD = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<script>window.MathJax = {{tex: {{inlineMath: [['\\\\(', '\\\\)']]}}}};</script>
-<script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>
 <style>
 body {{ font-family: sans-serif; max-width: 50em; margin: 2em auto; line-height: 1.5; }}
 section {{ page-break-after: always; }}
@@ -34,17 +43,65 @@ table.grid {{ border-collapse: collapse; margin: 0.5em 0; }}
 table.grid td {{ border: 1px solid #888; padding: 0.2em 0.6em; text-align: right; }}
 .answer {{ background: #eef6ee; padding: 0.3em 0.6em; }}
 .meta {{ color: #666; font-size: small; }}
+math {{ font-family: "STIX Two Math", "Latin Modern Math", "Cambria Math", math; }}
+.formula {{ overflow-x: auto; overflow-y: hidden; }}
+math[display="block"] {{ margin: 0.4em 0; }}
 </style></head><body>
 <h1>{title}</h1>
 """
 
 
-def inline(text: str) -> str:
-    """Markdown prose with ``$math$`` as HTML with MathJax ``\\( \\)`` delimiters."""
+@lru_cache(maxsize=4096)
+def _mathml(latex: str, display: bool) -> str:
+    from latex2mathml.converter import convert
+
+    # latex2mathml copies \text{...} verbatim: keep markup characters out of it.
+    latex = latex.replace("<", r"\lt ").replace(">", r"\gt ")
+    # HTML puts <math> in the MathML namespace by itself: no xmlns URL in the page.
+    return convert(latex, display="block" if display else "inline").replace(f' xmlns="{_MATHML_NS}"', "", 1)
+
+
+def _lines(latex: str) -> list[str]:
+    """A display formula split at its top-level ``\\\\`` (outside braces and environments):
+    browsers do not break MathML lines, so each line becomes its own block."""
+    lines, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        if latex.startswith("\\begin", i) or latex[i] == "{":
+            depth += 1
+        elif latex.startswith("\\end", i) or latex[i] == "}":
+            depth -= 1
+        elif latex.startswith("\\\\", i) and depth == 0:
+            lines.append(latex[start:i])
+            start = i + 2
+            i += 2
+            continue
+        elif latex[i] == "\\":
+            i += 2  # an escaped character (\{, \}) or the first letter of a command
+            continue
+        i += 1
+    lines.append(latex[start:])
+    return [line.strip() for line in lines if line.strip()]
+
+
+def math_html(latex: str, *, display: bool = False, math: str = "mathml") -> str:
+    """One formula as HTML: MathML (``math="mathml"``) or escaped LaTeX between MathJax
+    delimiters (``math="tex"``)."""
+    if math == "tex":
+        body = html.escape(latex, quote=False)
+        return f"\\[{body}\\]" if display else f"\\({body}\\)"
+    if math != "mathml":
+        raise ValueError(f"math must be one of {MATH_MODES}, got {math!r}")
+    if not display:
+        return _mathml(latex, False)
+    return "".join(_mathml(line, True) for line in _lines(latex))
+
+
+def inline(text: str, *, math: str = "mathml") -> str:
+    """Markdown prose with ``$math$`` as HTML (``**bold**``, ``code``, formulas as :func:`math_html`)."""
     out = []
     for is_math, seg in split_math(text):
         if is_math:
-            out.append("\\(" + html.escape(seg, quote=False) + "\\)")
+            out.append(math_html(seg, math=math))
         else:
             seg = html.escape(seg, quote=False)
             seg = _BOLD.sub(r"<b>\1</b>", seg)
@@ -52,28 +109,28 @@ def inline(text: str) -> str:
     return "".join(out)
 
 
-def grid_html(grid: Grid) -> str:
+def grid_html(grid: Grid, *, math: str = "mathml") -> str:
     rows = "".join("<tr>" + "".join(f"<td>{fmt_number(v)}</td>" for v in row) + "</tr>"
                    for row in grid.rows)
-    return f"<p>\\({html.escape(grid.label, quote=False)}\\):</p><table class=\"grid\">{rows}</table>"
+    return f"<p>{math_html(grid.label, math=math)}:</p><table class=\"grid\">{rows}</table>"
 
 
-def solution_html(v: Variant) -> str:
+def solution_html(v: Variant, *, math: str = "mathml") -> str:
     """The worked solution of a variant as an HTML fragment (also Moodle's feedback)."""
     out = []
     for step in v.solution:
         if step.text:
-            out.append(f"<p>{inline(step.text)}</p>")
+            out.append(f"<p>{inline(step.text, math=math)}</p>")
         if step.math:
-            out.append(f"<p>\\[{html.escape(step.math, quote=False)}\\]</p>")
+            out.append(f"<div class=\"formula\">{math_html(step.math, display=True, math=math)}</div>")
         if step.grid is not None:
-            out.append(grid_html(step.grid))
+            out.append(grid_html(step.grid, math=math))
     return "\n".join(out)
 
 
-def statement_html(v: Variant) -> str:
-    return "\n".join(grid_html(b) if isinstance(b, Grid) else f"<p>{inline(b)}</p>"
-                     for b in v.statement)
+def statement_html(v: Variant, *, math: str = "mathml") -> str:
+    return "\n".join(grid_html(b, math=math) if isinstance(b, Grid) else f"<p>{inline(b, math=math)}</p>"
+                      for b in v.statement)
 
 
 def render_variant(v: Variant, index: int, *, key: bool) -> str:
@@ -82,7 +139,7 @@ def render_variant(v: Variant, index: int, *, key: bool) -> str:
         pts = "point" if part.points == 1 else "points"
         item = f"<li>{inline(part.prompt)} <i>({fmt_number(part.points)} {pts})</i>"
         if key:
-            item += (f"<div class=\"answer\"><b>Answer:</b> \\({html.escape(answer_latex(part), quote=False)}\\)"
+            item += (f"<div class=\"answer\"><b>Answer:</b> {math_html(answer_latex(part))}"
                      f" (tolerance {html.escape(tolerance_text(part))})</div>")
         out.append(item + "</li>")
     out.append("</ol>")

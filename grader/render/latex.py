@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Sequence
 
 from grader.paper.model import Grid, Variant, fmt_number
@@ -15,12 +16,13 @@ from grader.render.paper_common import (
     variant_heading,
 )
 
-__all__ = ["EXTENSION", "render", "escape"]
+__all__ = ["EXTENSION", "render", "escape", "literal"]
 
 EXTENSION = "tex"
 
-_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
-            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$",
+            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
 _SPECIAL_RE = re.compile("|".join(re.escape(k) for k in _SPECIAL))
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+)`")
@@ -36,10 +38,17 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 """
 
 
+def literal(text: str) -> str:
+    """Any text (a roster id, a title) as LaTeX that typesets it as written: every character
+    TeX treats specially is escaped, and control or invisible formatting characters (a
+    newline, U+202E) become ``?``, so no text can end a paragraph, open math or run a command."""
+    text = "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    return _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], text).replace("±", r"\ensuremath{\pm}")
+
+
 def escape(text: str) -> str:
-    """Prose for LaTeX: special characters escaped, ``**bold**`` and `` `code` `` kept."""
-    text = _SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], text).replace("±", r"\ensuremath{\pm}")
-    text = _BOLD.sub(r"\\textbf{\1}", text)
+    """Prose for LaTeX: :func:`literal`, with ``**bold**`` and `` `code` `` kept."""
+    text = _BOLD.sub(r"\\textbf{\1}", literal(text))
     return _CODE.sub(r"\\texttt{\1}", text)
 
 
@@ -58,7 +67,7 @@ def _grid(grid: Grid) -> str:
 
 
 def render_variant(v: Variant, index: int, *, key: bool) -> str:
-    out = [f"\\section*{{{escape(variant_heading(v, index))}}}"]
+    out = [f"\\section*{{{literal(variant_heading(v, index))}}}"]
     for block in v.statement:
         out.append(_grid(block) if isinstance(block, Grid) else inline(block))
     out.append(r"\begin{enumerate}")
@@ -79,7 +88,7 @@ def render_variant(v: Variant, index: int, *, key: bool) -> str:
                 out.append(_display(step.math))
             if step.grid is not None:
                 out.append(_grid(step.grid))
-        out.append(f"{{\\footnotesize {escape(f'kind {v.kind}, seed {v.seed}, difficulty {v.difficulty}')}}}")
+        out.append(f"{{\\footnotesize {literal(f'kind {v.kind}, seed {v.seed}, difficulty {v.difficulty}')}}}")
     return "\n\n".join(out)
 
 

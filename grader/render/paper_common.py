@@ -20,6 +20,7 @@ __all__ = [
     "tolerance_text",
     "variant_heading",
     "document_title",
+    "bank_category",
 ]
 
 _MATH = re.compile(r"\$([^$]+)\$")
@@ -70,3 +71,9 @@ def document_title(variants: Sequence[Variant], *, key: bool) -> str:
     first = variants[0]
     what = "answer key" if key else "exercise sheet"
     return f"{first.title} ({first.kind}, seed {first.seed}, {first.difficulty}): {what}"
+
+
+def bank_category(v: Variant) -> str:
+    """The Moodle question-bank category of a bank (XML and GIFT): one per kind, seed and
+    difficulty, so a random-question slot draws variants worth the same points."""
+    return f"$course$/cnngrade/{v.kind}/seed-{v.seed}-{v.difficulty}"

@@ -85,8 +85,10 @@ def _kernel_walls(layer: str) -> list[tuple[str, bool, str]]:
         ("namespaces: mount, PID, network, IPC, UTS" + ("" if root else ", user"), True,
          f"{how}; the student's code is PID 2, its init dies with the run"),
         ("filesystem view: interpreter + numpy + run folder only", True,
-         "read-only binds; /sandbox and /tmp are size-capped noexec tmpfs; no project, OUT, "
-         "home or other run folder"),
+         "read-only binds; /sandbox and /tmp are size-capped "
+         + ("noexec tmpfs, /proc shows only the child" if layer == "linux" else
+            "tmpfs (bubblewrap cannot make them noexec)")
+         + "; no project, OUT, home or other run folder"),
         ("unprivileged identity, no capabilities", True,
          f"a uid of its own per run, from {SANDBOX_UIDS.start}-{SANDBOX_UIDS.stop - 1} (the "
          "grader is root); at most 8 processes" if root else

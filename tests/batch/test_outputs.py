@@ -73,7 +73,7 @@ def test_canvas_moodle_and_csv_exports_map_through_the_roster(tmp_path, roster):
     assert canvas[1][0].strip() == "Points Possible" and canvas[1][-1] == "5"
     assert canvas[2:] == [["Ada L", "101", "S1", "ada", "A", "5"], ["Ben B", "102", "S2", "ben", "B", "2"]]
     moodle = list(csv.DictReader((tmp_path / "moodle.csv").open()))
-    assert [(r["Email address"], r["ID number"], r["Conv forward"]) for r in moodle] == [
+    assert [(r["Email address"], r["ID number"], r["Conv forward (points out of 5)"]) for r in moodle] == [
         ("ada@x.edu", "S1", "5"), ("ben@x.edu", "S2", "2")]
     assert moodle[1]["Feedback"].startswith("2 / 5 (failed).")
     book = {r["submission"]: r for r in csv.DictReader((tmp_path / "gradebook.csv").open())}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+
+import pytest
 
 from click.testing import CliRunner
 
@@ -114,10 +117,12 @@ def test_practice_reads_answers_from_stdin_and_shows_the_solution():
     res = CliRunner().invoke(main, ["practice", "convolution-by-hand", "--difficulty", "easy", "--seed", "1"],
                              input=typed)
     assert res.exit_code == 0, res.output
-    assert "Score: 1/1" in res.output and "Worked solution" in res.output
+    total = v.max_score
+    assert total == get_exercise("convolution-by-hand").total_points("easy")
+    assert f"Score: {total:g}/{total:g}" in res.output and "Worked solution" in res.output
     wrong = CliRunner().invoke(main, ["practice", "convolution-by-hand", "--difficulty", "easy", "--seed", "1"],
                                input="x\n0\n0\n0\n0\n")
-    assert "is not a number" in wrong.output and "Score: 0/1" in wrong.output
+    assert "is not a number" in wrong.output and f"Score: 0/{total:g}" in wrong.output
 
 
 def test_practice_shows_formulas_as_readable_text_not_latex():
@@ -140,3 +145,76 @@ def test_count_and_roster_together_is_a_user_error(tmp_path):
     res = CliRunner().invoke(main, ["new", "exercise", "param-count", "--count", "3",
                                     "--roster", str(_roster(tmp_path)), "-o", str(tmp_path / "o")])
     assert res.exit_code == 2 and "either --count or --roster" in res.output
+
+
+# --- files already there, unwritable output paths, sizes -----------------------------------
+
+
+def test_new_code_exercise_never_replaces_the_students_work(tmp_path):
+    """Run twice: harmless while the files are untouched; once the starter is edited, the
+    second run stops (exit 2, one line, nothing written) unless --force."""
+    hw = tmp_path / "hw"
+    first = CliRunner().invoke(main, ["new", "exercise", "conv2d-forward", "-o", str(hw)])
+    assert first.exit_code == 0 and (hw / "conv2d_forward.py").exists(), first.output
+    again = CliRunner().invoke(main, ["new", "exercise", "conv2d-forward", "-o", str(hw)])
+    assert again.exit_code == 0, again.output
+    work = (hw / "conv2d_forward.py").read_text() + "\n# my solution, two hours of work\n"
+    (hw / "conv2d_forward.py").write_text(work)
+    (hw / "conv2d_forward.md").unlink()
+    refused = CliRunner().invoke(main, ["new", "exercise", "conv2d-forward", "-o", str(hw)])
+    assert refused.exit_code == 2
+    assert refused.output.splitlines()[0] == (
+        f"Error: {hw / 'conv2d_forward.py'} already exists and differs from the starter (your work?); "
+        f"nothing was written: use --force to replace it, or -o another folder")
+    assert (hw / "conv2d_forward.py").read_text() == work and not (hw / "conv2d_forward.md").exists()
+    forced = CliRunner().invoke(main, ["new", "exercise", "conv2d-forward", "-o", str(hw), "--force"])
+    assert forced.exit_code == 0 and "two hours" not in (hw / "conv2d_forward.py").read_text()
+
+
+def test_new_paper_exercise_never_replaces_other_content(tmp_path):
+    """The same command twice is fine (same bytes); another seed over existing sheets stops
+    with nothing written, unless --force."""
+    args = ["new", "exercise", "pooling-by-hand", "--count", "3", "--format", "md", "-o", str(tmp_path)]
+    assert CliRunner().invoke(main, [*args, "--seed", "1"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert CliRunner().invoke(main, [*args, "--seed", "1"]).exit_code == 0
+    refused = CliRunner().invoke(main, [*args, "--seed", "2"])
+    assert refused.exit_code == 2 and "already exists with other content" in refused.output.splitlines()[0]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    forced = CliRunner().invoke(main, [*args, "--seed", "2", "--force"])
+    assert forced.exit_code == 0 and {p.name: p.read_bytes() for p in tmp_path.iterdir()} != before
+
+
+@pytest.mark.parametrize("name", ["conv2d-forward", "param-count"])
+def test_unwritable_output_folder_is_one_line_and_exit_2(tmp_path, name):
+    """-o below a regular file (cannot be a folder, for root too)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    res = CliRunner().invoke(main, ["new", "exercise", name, "-o", str(blocker / "sub")])
+    assert res.exit_code == 2, res.output
+    assert res.output.splitlines()[0] == f"Error: cannot write into {blocker / 'sub'}: Not a directory"
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+@pytest.mark.parametrize("name", ["conv2d-forward", "param-count"])
+def test_read_only_output_folder_is_one_line_and_exit_2(tmp_path, name):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        res = CliRunner().invoke(main, ["new", "exercise", name, "-o", str(folder)])
+    finally:
+        folder.chmod(0o755)
+    assert res.exit_code == 2 and "cannot write into" in res.output and "Traceback" not in res.output
+
+
+def test_count_has_a_maximum_that_help_states():
+    from grader.paper.generate import MAX_COUNT
+
+    res = CliRunner().invoke(main, ["new", "exercise", "param-count", "--count", "1000000"])
+    assert res.exit_code == 2
+    assert res.output.splitlines()[0] == (f"Error: --count 1000000 is more than {MAX_COUNT:,} variants; for a "
+                                          f"class that large give its --roster file")
+    helptext = CliRunner().invoke(main, ["new", "exercise", "--help"]).output
+    assert f"at most {MAX_COUNT:,}" in " ".join(helptext.split())

@@ -52,12 +52,13 @@ def test_partial_credit_per_sub_question():
     ex = get_exercise("convolution-by-hand")
     v = ex.from_params({"input": [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], "kernel": [[[0, 1], [2, 3]]],
                         "bias": 0, "stride": 1, "padding": 0, "mode": "cross-correlation"})
+    total = ex.total_points("medium")  # from_params builds at the default difficulty
     result = grade_variant(v, {"a_1_1": "19", "a_1_2": "25", "a_2_1": "36", "a_2_2": ""}, submission="s1")
-    assert result.score == 0.5 and result.max_score == 1 and result.status == "failed"
+    assert result.score == total / 2 and result.max_score == total and result.status == "failed"
     assert "a_2_1: got 36, expected 37" in result.tests[0].output
     assert "a_2_2: no answer" in result.tests[0].output
     full = grade_variant(v, {"a_1_1": "19", "a_1_2": "25", "a_2_1": "37", "a_2_2": "43"}, submission="s1")
-    assert full.status == "passed" and full.score == 1
+    assert full.status == "passed" and full.score == total
 
 
 def test_tolerance_is_applied_to_averages():
@@ -65,7 +66,7 @@ def test_tolerance_is_applied_to_averages():
     v = ex.from_params({"type": "global", "grid": [[1, 2], [2, 2]]})
     ok = grade_variant(v, {"a": "2", "b": "1.76"})
     bad = grade_variant(v, {"a": "2", "b": "1.70"})
-    assert ok.score == 2 and bad.score == 1
+    assert ok.score == v.max_score and bad.score == v.max_score / 2
 
 
 @pytest.mark.parametrize("name", sorted(paper_exercises()))

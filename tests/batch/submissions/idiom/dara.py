@@ -1,0 +1,19 @@
+import numpy as np
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    sh, sw = np.broadcast_to(stride, 2)
+    ph, pw = np.broadcast_to(padding, 2)
+    sh, sw, ph, pw = int(sh), int(sw), int(ph), int(pw)
+    (N, C, H, W), (F, HH, WW) = x.shape, (len(w), w.shape[-2], w.shape[-1])
+    xp = np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)], 'constant', constant_values=0)
+    H_out = (H + 2 * ph - HH) // sh + 1
+    W_out = (W + 2 * pw - WW) // sw + 1
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = xp[n, :, i * sh:i * sh + HH, j * sw:j * sw + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out

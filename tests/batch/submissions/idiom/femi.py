@@ -1,0 +1,21 @@
+import numpy as np
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    sh = stride if type(stride) is int else stride[0]
+    sw = stride if type(stride) is int else stride[1]
+    ph = padding if type(padding) is int else padding[0]
+    pw = padding if type(padding) is int else padding[1]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode='constant')
+    H_out = int((xp.shape[2] - HH) / sh) + 1
+    W_out = int((xp.shape[3] - WW) / sw) + 1
+    out = np.zeros([N, F, H_out, W_out])
+    for n in range(N):
+        for j in range(W_out):
+            for i in range(H_out):
+                for f in range(F):
+                    window = xp[n, :, i * sh:i * sh + HH, j * sw:j * sw + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out

@@ -1,0 +1,20 @@
+import numpy as np
+
+
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    sh = stride if type(stride) is int else stride[0]
+    sw = stride if type(stride) is int else stride[1]
+    ph = padding if type(padding) is int else padding[0]
+    pw = padding if type(padding) is int else padding[1]
+    (N, C, H, W), (F, HH, WW) = x.shape, (len(w), w.shape[-2], w.shape[-1])
+    xp = np.zeros((N, x.shape[1], H + 2 * ph, W + 2 * pw))
+    xp[:, :, ph:ph + H, pw:pw + W] = x
+    H_out, W_out = [(size - k) // s + 1 for size, k, s in zip(xp.shape[2:], (HH, WW), (sh, sw))]
+    out = np.full((N, F, H_out, W_out), 0.0)
+    for f in range(F):
+        for i in range(H_out):
+            for j in range(W_out):
+                for n in range(N):
+                    window = xp[n, :, i * sh:i * sh + HH, j * sw:j * sw + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out
