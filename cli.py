@@ -11,11 +11,12 @@ import sys
 
 import click
 
-from grader.errors import UserError
+from grader.errors import SandboxError, UserError
 
 
 class _Cli(click.Group):
-    """Turns UserError from any verb into one line on stderr and exit status 2."""
+    """Turns UserError from any verb into one line on stderr and exit status 2, and
+    SandboxError (the sandbox cannot start on this machine) into one line and status 1."""
 
     def invoke(self, ctx):
         try:
@@ -25,6 +26,10 @@ class _Cli(click.Group):
             sub = ctx.invoked_subcommand
             click.echo(f"Try 'cnngrade {sub + ' ' if sub else ''}--help' for help.", err=True)
             ctx.exit(2)
+        except SandboxError as exc:  # the machine, not the user or the student
+            click.echo(f"Error: {exc}. Nothing was graded; 'cnngrade doctor' shows what is "
+                       f"missing.", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,7 +76,8 @@ _PAPER_FORMATS = ("md", "tex", "pdf", "html", "json", "moodle", "gift")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S",
               help="Seed of the variants: the same seed and student id always give the same variant.")
 @click.option("--count", type=click.IntRange(min=1), default=None, metavar="K",
-              help="Number of variants, numbered 1..K (paper exercises; default 1).")
+              help="Number of variants, numbered 1..K (paper exercises; default 1; at most 10,000: "
+                   "a larger class comes as a --roster).")
 @click.option("--roster", type=click.Path(dir_okay=False), default=None, metavar="ROSTER.csv",
               help="One variant per student of this CSV (its 'submission' column), no duplicates.")
 @click.option("--format", "fmt", type=click.Choice(_PAPER_FORMATS), default="md", show_default=True,
@@ -81,15 +87,24 @@ _PAPER_FORMATS = ("md", "tex", "pdf", "html", "json", "moodle", "gift")
               show_default=True, help="Difficulty level of paper variants.")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default=".",
               show_default=True, metavar="DIR", help="Folder to write into (created if missing).")
-def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir):
+@click.option("--force", is_flag=True,
+              help="Replace files in DIR that differ from what would be written (without it, an "
+                   "edited starter or another seed's sheets stop the command and nothing is written).")
+def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir, force):
     """Write a starter and statement (code exercise) or seeded variants and a key (paper exercise).
 
     NAME is an exercise of 'cnngrade list'. For a code exercise, writes the student starter
-    NAME.py and its statement into DIR. For a paper exercise, writes a student sheet
+    and its statement into DIR, named after NAME with underscores (conv2d-forward gives
+    conv2d_forward.py and conv2d_forward.md). For a paper exercise, writes a student sheet
     NAME-sheet.EXT and a separate instructor key NAME-key.EXT with worked solutions (or one
     question bank for moodle/gift), and NAME-answers-template.csv for 'cnngrade grade-answers'.
+    Every variant of one paper exercise and difficulty is worth the same points. A file that
+    already exists with other content (your edited starter) is never replaced without --force.
 
-    Example: cnngrade new exercise conv-output-shape --roster roster.csv --seed 7 --format moodle -o quiz
+    \b
+    Examples:
+      cnngrade new exercise conv2d-forward -o hw
+      cnngrade new exercise conv-output-shape --roster roster.csv --seed 7 --format moodle -o quiz
     """
     from exercises import get_exercise
 
@@ -97,12 +112,12 @@ def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir):
     if exercise.kind == "code":
         from grader.checker import write_starter
 
-        paths = write_starter(exercise, out_dir=out_dir)
+        paths = write_starter(exercise, out_dir=out_dir, force=force)
     else:
         from grader.paper import write_exercise_set
 
         paths = write_exercise_set(exercise, out_dir=out_dir, seed=seed, count=count,
-                                   roster=roster, fmt=fmt, difficulty=difficulty)
+                                   roster=roster, fmt=fmt, difficulty=difficulty, force=force)
     for path in paths:
         click.echo(f"wrote {path}")
 
@@ -128,13 +143,24 @@ def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir):
 @click.option("--max-examples", type=click.IntRange(min=1), default=None, metavar="N",
               help="Hypothesis examples per property group (default: the exercise's; fewer is a quicker, "
                    "less thorough pass).")
+@click.option("--secret-file", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FILE",
+              envvar="CNNGRADE_SECRET_FILE", show_envvar=True,
+              help="File holding the instructor secret that draws the hidden cases (any text of 16 or more "
+                   "characters). Default: OUT/.cnngrade/secret, created on the first run. The same secret "
+                   "gives the same grades on any machine; never give it to students.")
+@click.option("--isolation", type=click.Choice(["kernel", "bwrap", "linux", "none"]), default="kernel",
+              show_default=True,
+              help="Sandbox layer: 'kernel' takes bubblewrap, else the built-in Linux layer, and refuses to run "
+                   "without one; 'none' accepts in-process protections only (never for a class you do not trust).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines and no summary (exit status only).")
 def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, similarity_threshold, no_similarity,
-          max_examples, quiet):
+          max_examples, secret_file, isolation, quiet):
     """Grade a folder of submissions into a gradebook, feedback files and a class report.
 
     SUBMISSIONS is a folder with one entry per student: a folder holding solution.py (or
-    its single .py / .ipynb file), or a file NAME.py / NAME.ipynb. Results are cached in
+    its single .py / .ipynb file), or a file NAME.py / NAME.ipynb. Each property group is
+    graded on the public cases students see with 'cnngrade check' and on hidden cases drawn
+    from the instructor secret (see --secret-file): its points need both. Results are cached in
     OUT as they finish: rerunning the same command after an interruption resumes, and
     unchanged submissions are never graded twice. Exit status 0 when every submission
     received a grade (whatever it scored); 1 when the grader itself failed on some (they
@@ -150,7 +176,8 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
     graded = grade_class(
         submissions, exercise=exercise, out_dir=out_dir, jobs=jobs, scheduler=scheduler,
         exports=exports, roster=roster, progress=not quiet,
-        similarity=not no_similarity, max_examples=max_examples,
+        similarity=not no_similarity, max_examples=max_examples, secret_file=secret_file,
+        isolation=isolation,
         threshold=DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold,
     )
     if not quiet:
@@ -177,9 +204,11 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
 def grade_answers(exercise, roster, answers, seed, difficulty, exports, out_dir):
     """Grade students' numeric answers to their own paper-exercise variants.
 
-    Regenerates each student's variant from KIND, the ROSTER and the seed, compares every
-    number of ANSWERS with the key within its tolerance, and gives partial credit per
-    sub-question. Writes the same files as 'cnngrade grade' into OUT.
+    Regenerates each student's variant from KIND, the ROSTER, the seed and the difficulty,
+    compares every number of ANSWERS with the key within its tolerance, and gives partial
+    credit per sub-question. Writes the same files as 'cnngrade grade' into OUT. When most
+    answers are wrong, it warns and looks for the --seed or --difficulty they fit (the
+    sheets were perhaps made with other ones).
 
     Example: cnngrade grade-answers --exercise pooling-by-hand --roster roster.csv --answers answers.csv --seed 7 --out grades
     """
@@ -203,15 +232,15 @@ def similarity(submissions, threshold, html_path):
     """List pairs of submissions whose code is suspiciously alike.
 
     SUBMISSIONS is a folder of submissions (same layout as for 'cnngrade grade'). Code is
-    compared after normalising names, comments and formatting (Python's syntax tree), and
-    runs shared by many submissions count as common idiom, so independent solutions of a
-    short exercise do not flag each other. Exit status 0 whether or not pairs are found.
+    compared after normalising names, comments and formatting (Python's syntax tree). Runs
+    shared by many submissions weigh little (common idiom), so independent solutions of a
+    short exercise do not flag each other, while a copy shares every run and scores about 1
+    however common its code is. Exit status 0 whether or not pairs are found; 2 for a
+    usage mistake (an --html FILE that cannot be written).
 
     Example: cnngrade similarity examples/class --threshold 0.7 --html similar.html
     """
-    from grader.files import write_atomic
-    from grader.batch.similarity import DEFAULT_THRESHOLD, similar_submissions
-    from grader.render.report import render_similarity_page
+    from grader.batch.similarity import DEFAULT_THRESHOLD, similar_submissions, write_similarity_page
 
     pairs = similar_submissions(submissions, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     if not pairs:
@@ -219,7 +248,7 @@ def similarity(submissions, threshold, html_path):
     for pair in pairs:
         click.echo(f"{pair.score:.2f}  {pair.a}  {pair.b}  (coverage {pair.coverage_a:.0%} / {pair.coverage_b:.0%})")
     if html_path:
-        write_atomic(html_path, render_similarity_page(pairs))
+        write_similarity_page(pairs, path=html_path)
         click.echo(f"wrote {html_path}")
 
 
@@ -239,7 +268,9 @@ def check(path, exercise, as_json):
     order). Without PATH, the single starter or solution .py file in the current folder is
     used. Your functions run in a sandbox on inputs drawn by hypothesis (the same for every
     student); each failing group shows the smallest failing input and, when your output
-    matches a common mistake, names it. Exit status 0 only at full marks, 1 otherwise.
+    matches a common mistake, names it. These are the public cases: the final grade also
+    uses hidden ones, so code that computes the layer (not a table of these inputs) is what
+    scores. Exit status 0 only at full marks, 1 otherwise.
 
     Example: cnngrade check conv2d_forward.py
     """
@@ -339,10 +370,11 @@ def inspect(model_or_spec, input_shape, depth, as_json, device):
 def doctor(as_json):
     """Report which sandbox protections are active on this machine.
 
-    Starts a trivial sandbox with each isolation layer (bubblewrap, unshare) to see what
-    really works here, then lists every protection with how it is provided or the reason
-    it is missing. Takes no ARGUMENTS. Exit status 0 when namespaces are available, 1
-    when only the portable protections are.
+    Starts a real sandbox with each isolation layer (bubblewrap, the built-in Linux layer)
+    to see what works here, then lists every wall with how it is provided or why it is
+    missing, and runs a self-test on the layer 'grade' would use. Takes no ARGUMENTS.
+    Exit status 0 when a kernel-enforced layer works (so 'cnngrade grade' can run), 1 when
+    only the in-process protections are left (then the last line names the fix).
 
     Example: cnngrade doctor
     """
@@ -365,7 +397,10 @@ def doctor(as_json):
             mark = "[green]yes[/green]" if row["active"] else "[red]no[/red]"
             table.add_row(row["name"], mark, row["detail"])
         Console().print(table)
-    sys.exit(0 if caps["layer"] != "portable" else 1)
+        if not caps["kernel"]:
+            click.echo(f"No kernel-enforced isolation: 'cnngrade grade' will refuse to run. "
+                       f"To fix: {caps['fix']}.", err=True)
+    sys.exit(0 if caps["kernel"] else 1)
 
 
 if __name__ == "__main__":

@@ -2,20 +2,27 @@
 
 The flow of :func:`grade_class`:
 
-1. validate everything the caller gave (exercise, folders, roster, exports, scheduler) so a
-   user mistake stops the run before anything is written;
+1. validate everything the caller gave (exercise, folders, roster, exports, secret file,
+   scheduler) so a user mistake stops the run before anything is written;
 2. for each submission (streamed, in name order): hash its content; a final cached result
    under the same key is reused, an unreadable entry becomes an ``"error"`` result, any
    other submission becomes a task for the executor;
 3. each result is committed to the SQLite cache the moment it arrives (a SIGKILL loses only
    the submissions in flight; rerunning the same command resumes);
 4. the outputs of DESIGN.md 3.3, the exports and the report are rebuilt from the cache.
+
+Hidden cases (DESIGN.md 3.4): every submission is graded on the public cases of
+``cnngrade check`` and on hidden ones drawn from an instructor secret: the file
+``secret_file``, else ``OUT/.cnngrade/secret``, created (64 random hex digits, mode 0600) on
+the first run. The cache keys on the secret's fingerprint, so another secret regrades.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,10 +38,16 @@ from grader.batch.worker import make_task
 from grader.errors import UserError
 from grader.results import SubmissionResult
 
-__all__ = ["grade_class", "GradedClass", "SIMILARITY_AUTO_LIMIT"]
+__all__ = ["grade_class", "GradedClass", "SIMILARITY_AUTO_LIMIT", "SECRET_FILENAME", "read_secret"]
 
 #: Above this many submissions the report leaves similarity out (its index grows with the class).
 SIMILARITY_AUTO_LIMIT = 5000
+#: Where the instructor secret of the hidden cases lives inside OUT unless given elsewhere.
+SECRET_FILENAME = os.path.join(".cnngrade", "secret")
+#: The shortest secret accepted: a student shown a hidden counterexample could otherwise try
+#: short secrets offline until one reproduces it, then compute every hidden case.
+MIN_SECRET_CHARS = 16
+_NEW_SECRET_HINT = "python -c 'import secrets; print(secrets.token_hex(32))' > FILE"
 
 
 class GradedClass(Sequence):
@@ -56,6 +69,10 @@ class GradedClass(Sequence):
         """Pairs of suspiciously alike submissions (when similarity was checked)."""
         self.outputs: OutputSummary | None = None
         """What was written to OUT."""
+        self.secret_file: Path | None = None
+        """The file holding the secret the hidden cases were drawn from."""
+        self.secret_created = False
+        """Whether this run created that file (a new secret: keep it to regrade identically)."""
 
     def __repr__(self) -> str:
         return f"GradedClass({len(self)} results, regraded={len(self.regraded)}, reused={self.reused})"
@@ -95,6 +112,46 @@ def _validate_out(out: Path, submissions_dir: Path) -> None:
         raise UserError(f"the output folder {out} is inside the submissions folder {submissions_dir}; choose another --out")
 
 
+def read_secret(path: str | os.PathLike) -> str:
+    """The instructor secret held in ``path``: its text without surrounding whitespace (at
+    least 16 characters). Raises UserError for a missing, unreadable or too short file."""
+    path = Path(path)
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise UserError(f"the secret file {path} does not exist; create one with {_NEW_SECRET_HINT}, "
+                        f"or leave out --secret-file to keep one in OUT") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read the secret file {path} ({getattr(exc, 'strerror', None) or exc})") from None
+    if len(secret) < MIN_SECRET_CHARS:
+        raise UserError(f"the secret in {path} has {len(secret)} characters; use at least {MIN_SECRET_CHARS}, "
+                        f"e.g. {_NEW_SECRET_HINT}")
+    return secret
+
+
+def _create_secret(path: Path) -> str:
+    """A new random secret written to ``path`` (mode 0600 from the start), unless another run
+    created one there first: then that one. The file appears whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secret = secrets.token_hex(32)
+    # mkstemp creates the file 0600; grader.files.atomic_open would make it 0644 and replace
+    # an existing secret, so a hard link publishes it instead (atomic, never overwrites).
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secret + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return read_secret(path)
+        except OSError:  # a filesystem without hard links (FAT, some network shares)
+            os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return secret
+
+
 def grade_class(
     submissions_dir: str | os.PathLike,
     *,
@@ -109,6 +166,8 @@ def grade_class(
     threshold: float = DEFAULT_THRESHOLD,
     max_examples: int | None = None,
     sandbox_options: dict | None = None,
+    secret_file: str | os.PathLike | None = None,
+    isolation: str = "kernel",
 ) -> GradedClass:
     """Grade every submission in ``submissions_dir`` against ``exercise`` into ``out_dir``.
 
@@ -123,6 +182,13 @@ def grade_class(
     - ``similarity``: list suspiciously alike pairs in the report (``threshold`` in [0, 1]).
     - ``max_examples``: hypothesis examples per property group (default: the exercise's).
     - ``sandbox_options``: keyword arguments for :class:`grader.sandbox.Sandbox`.
+    - ``isolation``: the sandbox layer (``sandbox_options["isolation"]`` wins): "kernel"
+      (bubblewrap or the built-in Linux layer; UserError when neither works here), "bwrap",
+      "linux", or "none" (in-process protections only). The layer's self-test runs first:
+      a sandbox that cannot start raises SandboxError before anything is graded.
+    - ``secret_file``: the instructor secret the hidden cases are drawn from (see
+      :func:`read_secret`); None: ``OUT/.cnngrade/secret``, created on the first run. The
+      same secret gives the same grades on every machine; students must never see it.
 
     Returns a :class:`GradedClass` (a lazy list of results). Raises UserError, before
     writing anything, for a missing or empty folder, an unknown exercise, a bad roster...
@@ -130,7 +196,7 @@ def grade_class(
     Example: ``grade_class("examples/class", exercise="conv2d-forward", out_dir="out")``.
     """
     from grader.checker import resolve_exercise
-    from grader.checker.grading import error_result
+    from grader.checker.grading import error_result, secret_fingerprint
 
     spec = resolve_exercise("", exercise)
     submissions_dir, out = Path(submissions_dir), Path(out_dir)
@@ -142,22 +208,46 @@ def grade_class(
     chosen = validate_exports(exports, roster_obj)
     if max_examples is not None and max_examples < 1:
         raise UserError(f"max_examples must be at least 1, got {max_examples}")
+    secret_path = Path(secret_file) if secret_file is not None else out / SECRET_FILENAME
+    secret = read_secret(secret_path) if secret_file is not None or secret_path.exists() else None
+    from grader.sandbox import preflight
+
+    sandbox_options = dict(sandbox_options or {})
+    sandbox_options["isolation"] = preflight(sandbox_options.get("isolation", isolation))
     executor = make_executor(jobs=jobs, scheduler=scheduler)  # connects to Dask: may raise UserError
 
     report = Progress(total=len(found.submissions), enabled=progress)
+    if sandbox_options["isolation"] == "portable":
+        report.note("isolation none: submissions run with in-process protections only, which a "
+                    "hostile submission can undo")
     if found.skipped:
         report.note(f"skipped {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} that "
                     f"are not submissions: {', '.join(found.skipped[:8])}{', ...' if len(found.skipped) > 8 else ''}")
     cache_path = out / CACHE_FILENAME
+    created = secret is None
+    try:
+        if created:
+            secret = _create_secret(secret_path)
+    except OSError as exc:
+        executor.close()
+        raise UserError(f"cannot create the grading secret {secret_path} ({exc.strerror or exc})") from None
     try:
         cache = ResultCache(cache_path)
     except (OSError, sqlite3.Error) as exc:
         executor.close()
         raise UserError(f"cannot write the result cache in {out} ({exc})") from None
+    if created:
+        report.note(f"created the grading secret {secret_path}: keep it (or pass it with --secret-file) to "
+                    f"regrade with the same hidden cases, and never give it to students")
     keys: list[CacheKey] = []
     graded = GradedClass(cache_path, keys)
-    # A quick pass with fewer examples must never be reused by a full run: part of the version.
-    version = str(getattr(spec, "version", "0")) + (f"+examples={max_examples}" if max_examples else "")
+    graded.secret_file, graded.secret_created = secret_path, created
+    # A quick pass with fewer examples must never be reused by a full run, nor a result graded
+    # with another secret (the fingerprint, never the secret), nor one graded without kernel
+    # isolation (the submission could have forged it): all are part of the version.
+    version = (str(getattr(spec, "version", "0")) + (f"+examples={max_examples}" if max_examples else "")
+               + f"+hidden={secret_fingerprint(secret)}"
+               + ("+isolation=none" if sandbox_options["isolation"] == "portable" else ""))
     check_similarity = similarity and len(found.submissions) <= SIMILARITY_AUTO_LIMIT
     sources: list[tuple[str, str]] = []  # (name, code) for similarity, gathered in the one read
 
@@ -179,7 +269,7 @@ def grade_class(
                 continue
             task = make_task(name=submission.name, code=code, filename=_filename(submission),
                              exercise=spec.name, max_score=spec.max_score, max_examples=max_examples,
-                             sandbox_options=sandbox_options)
+                             sandbox_options=sandbox_options, secret=secret)
             task["key"] = key
             yield task
 

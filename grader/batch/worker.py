@@ -1,7 +1,8 @@
 """What runs on a grading worker (a pool process, a Dask worker, or the batch process itself).
 
-A task is a plain dict (the submission's code travels as text, so a Dask worker on another
-machine needs no access to the submissions folder); the answer is a plain dict too. The
+A task is a plain dict (the submission's code travels as text, and the instructor secret of
+the hidden cases with it, so a Dask worker on another machine needs no access to the
+submissions folder or to OUT); the answer is a plain dict too. The
 worker never raises: a failure of the grader itself comes back as an ``"error"`` result
 marked not final, so the next run grades that submission again.
 """
@@ -29,8 +30,10 @@ _SAFE_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py")
 
 
 def make_task(*, name: str, code: str, filename: str, exercise: str, max_score: float = 0.0,
-              max_examples: int | None = None, sandbox_options: dict | None = None) -> dict[str, Any]:
-    """The task dict for one submission (picklable, small, self-contained)."""
+              max_examples: int | None = None, sandbox_options: dict | None = None,
+              secret: str | None = None) -> dict[str, Any]:
+    """The task dict for one submission (picklable, small, self-contained); ``secret``: the
+    instructor secret of the hidden cases (None: public cases only, as ``cnngrade check``)."""
     shown = filename[: -len(".ipynb")] + ".py" if filename.lower().endswith(".ipynb") else filename
     return {
         "name": name,
@@ -40,6 +43,7 @@ def make_task(*, name: str, code: str, filename: str, exercise: str, max_score: 
         "max_score": max_score,  # for a grader-failure result: the grade it stands for is out of this
         "max_examples": max_examples,
         "sandbox_options": dict(sandbox_options or {}),
+        "secret": secret,
     }
 
 
@@ -68,7 +72,8 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
         source = CodeSource(task["code"], task["name"], task["filename"])
         with _ONE_AT_A_TIME:
             result = check_submission(source, exercise=spec, name=task["name"],
-                                      sandbox_options=task.get("sandbox_options") or None)
+                                      sandbox_options=task.get("sandbox_options") or None,
+                                      secret=task.get("secret"))
         return {"result": result.to_dict(), "final": True}
     except Exception as exc:  # a grader bug must not stop the class: record it, retry next run
         last = traceback.extract_tb(exc.__traceback__)[-1:] or [None]

@@ -70,7 +70,8 @@ def resolve_exercise(code: str, exercise: str | CodeExercise | None = None) -> C
 
 
 def check_submission(source: str | Path | CodeSource, *, exercise: str | CodeExercise | None = None,
-                     name: str | None = None, sandbox_options: dict | None = None) -> SubmissionResult:
+                     name: str | None = None, sandbox_options: dict | None = None,
+                     secret: str | bytes | None = None) -> SubmissionResult:
     """Grade one submission; deterministic (same code, same result, on every machine).
 
     - ``source``: a path to a ``.py`` file or ``.ipynb`` notebook, or a :class:`CodeSource`.
@@ -79,14 +80,18 @@ def check_submission(source: str | Path | CodeSource, *, exercise: str | CodeExe
     - ``name``: submission name in the result (default: the file's stem).
     - ``sandbox_options``: keyword arguments for :class:`grader.sandbox.Sandbox`
       (``limits=SandboxLimits(...)``, ``isolation="portable"``...).
+    - ``secret``: None grades the public cases, as ``cnngrade check``; an instructor secret
+      also draws hidden cases from it, as ``cnngrade grade`` (same secret, same grade).
 
     Student mistakes never raise: they become status ``"failed"`` (points lost) or
     ``"error"`` (could not be run: syntax error, forbidden import, no exercise function...).
     Raises UserError for the caller's mistakes (missing file, unknown exercise).
     """
-    from grader.checker.grading import error_result, grade_in_sandbox
+    from grader.checker.grading import error_result, grade_in_sandbox, secret_fingerprint
     from grader.sandbox import Sandbox
 
+    if secret is not None:
+        secret_fingerprint(secret)  # raises UserError for an unusable secret, before any start-up
     if not isinstance(source, CodeSource):
         source = CodeSource.from_path(source, name=name)
     elif name is not None:
@@ -108,12 +113,19 @@ def check_submission(source: str | Path | CodeSource, *, exercise: str | CodeExe
                                         f"{spec.name} ({wanted}).",
                                 duration_s=time.perf_counter() - started)
         return grade_in_sandbox(spec, sandbox, submission=source.name, defined=defined,
-                                filename=source.filename, started=started)
+                                filename=source.filename, started=started, secret=secret)
 
 
-def write_starter(exercise: str | CodeExercise, *, out_dir: str | Path) -> list[Path]:
-    """Write the student starter ``<exercise>.py`` (signatures, docstrings and the header
-    line) and the statement ``<exercise>.md`` into ``out_dir``; returns both paths."""
+def write_starter(exercise: str | CodeExercise, *, out_dir: str | Path, force: bool = False) -> list[Path]:
+    """Write the student starter ``<name>.py`` (the exercise name with ``_`` for ``-``:
+    signatures, docstrings and the header line) and the statement ``<name>.md`` into
+    ``out_dir``; returns both paths.
+
+    An existing file that differs from what would be written (a student's work) is never
+    replaced unless ``force``: UserError, and nothing is written. Rewriting identical files
+    is harmless, so running the command twice is fine. An output path that cannot be
+    written is a UserError too.
+    """
     from grader.files import write_atomic
 
     if exercise is None:
@@ -122,12 +134,25 @@ def write_starter(exercise: str | CodeExercise, *, out_dir: str | Path) -> list[
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     stem = spec.name.replace("-", "_")
-    paths = [out / f"{stem}.py", out / f"{stem}.md"]
-    write_atomic(paths[0], spec.starter())
-    write_atomic(paths[1], spec.statement)
-    return paths
+    files = {out / f"{stem}.py": spec.starter(), out / f"{stem}.md": spec.statement}
+    for path, text in files.items():
+        if force or not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            same = path.is_file() and path.read_text(encoding="utf-8") == text
+        except (OSError, UnicodeDecodeError):
+            same = False
+        if not same:
+            raise UserError(f"{path} already exists and differs from the starter (your work?); nothing "
+                            f"was written: use --force to replace it, or -o another folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            write_atomic(path, text)
+    except OSError as exc:
+        raise UserError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    return list(files)
 
 
 def _function_source(functions: list[Callable]) -> str:

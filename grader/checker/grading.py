@@ -9,11 +9,23 @@ included; student calls are memoised), the simplest failing case seen becomes th
 counterexample, and it is compared with the misconception catalogue to name the mistake.
 A call that timed out, crashed, hit the memory limit or was refused marks the whole
 submission with that verdict (the group still only loses its own points).
+
+Visibility tiers (DESIGN.md 3.4): the public cases above are what ``cnngrade check`` draws.
+Given an instructor ``secret``, each group also runs a second search whose seed is
+:func:`hidden_seed` (an HMAC of the secret, the exercise and the group): the group's points
+need both to pass, so a table of the public cases gets nothing for the hidden ones, and the
+same secret gives the same grades on every machine.
+
+Time budget: the first call that times out ends the submission's grading; every later
+group fails at once with the same message, without calling the child again, so a runaway
+costs one time limit instead of one per group (the groups graded before keep their points).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -24,9 +36,11 @@ from hypothesis import strategies as st
 
 from grader.checker.compare import check_output, format_array, where_different
 from grader.checker.spec import Case, CodeExercise, Failure, PropertyGroup
+from grader.errors import UserError
 from grader.results import ERROR, FAILED, PASSED, SubmissionResult, TestResult
 
-__all__ = ["RUN_PROBLEMS", "StudentFailure", "grade_in_sandbox", "error_result"]
+__all__ = ["RUN_PROBLEMS", "StudentFailure", "grade_in_sandbox", "error_result", "hidden_seed",
+           "secret_fingerprint"]
 
 #: Verdicts after which the child is not called again in the same group (each would cost a timeout).
 _FATAL = {"timeout", "memory_limit", "crashed"}
@@ -40,10 +54,40 @@ _SEED = int(
     "11210154513120615747641121659841753445553236508430577354053693059238262404124173729585"
     "504761966989669987913549403206"
 )
-#: How many failing cases a misconception must explain (the smallest first).
-_DIAGNOSIS_CASES = 6
+#: How many distinct failing cases a misconception must explain to be named (the smallest
+#: first, then the others in the order they were found): a cap on the diagnosis's cost.
+_DIAGNOSIS_CASES = 8
 #: Arrays larger than this are summarised in JSON counterexamples.
 _JSON_MAX_SIZE = 400
+#: HMAC messages are prefixed with these labels, so a secret's seeds and its fingerprint can
+#: never coincide (and a future scheme can use a new label without clashing).
+_HIDDEN_LABEL = "cnngrade hidden cases/1"
+_FINGERPRINT_LABEL = b"cnngrade secret fingerprint/1"
+
+
+def _secret_bytes(secret: str | bytes) -> bytes:
+    data = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if not isinstance(data, bytes) or not data:
+        raise UserError("the grading secret must be a non-empty str or bytes")
+    return data
+
+
+def hidden_seed(secret: str | bytes, exercise: CodeExercise, group: PropertyGroup | str) -> int:
+    """The hypothesis seed of one group's hidden cases: HMAC-SHA256, keyed by the instructor
+    ``secret``, of the exercise name and version and the group name (as a 256-bit int).
+
+    The same secret gives the same hidden cases on every machine; without the secret they
+    cannot be predicted, even knowing this code. A new exercise version draws new ones.
+    """
+    name = group if isinstance(group, str) else group.name
+    message = "\0".join((_HIDDEN_LABEL, exercise.name, str(exercise.version), name)).encode("utf-8")
+    return int.from_bytes(hmac.new(_secret_bytes(secret), message, hashlib.sha256).digest(), "big")
+
+
+def secret_fingerprint(secret: str | bytes) -> str:
+    """16 hex digits naming a secret without revealing it (an HMAC of a fixed label), for
+    cache keys: a changed secret regrades everyone."""
+    return hmac.new(_secret_bytes(secret), _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
 class StudentFailure(Exception):
@@ -172,8 +216,12 @@ def _size(evaluation: _Evaluation) -> tuple:
     return (sum(a.size for a in arrays), float(sum(np.abs(a).sum() for a in arrays)), evaluation.case.key())
 
 
-def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Case], _Evaluation]):
+def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Case], _Evaluation], *,
+            random_seed: int = _SEED, examples: bool = True):
     """Run the group's hypothesis search; return (simplest failing evaluation or None, all failures).
+
+    ``random_seed``: the public seed, or a hidden one (:func:`hidden_seed`); ``examples``:
+    also try the group's explicit edge cases once the drawn ones pass (the public search).
 
     Hypothesis generates ``max_examples`` cases and shrinks the first failure. Shrinking is
     bounded in executions, not only in student calls: every execution of the test counts
@@ -210,7 +258,7 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
         if evaluation.failure is not None:
             raise _Falsified(evaluation)
 
-    test = seed(_SEED)(settings(
+    test = seed(random_seed)(settings(
         max_examples=max_examples,
         derandomize=True,
         database=None,
@@ -228,7 +276,7 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
         pass
     if failures:
         return min(failures, key=_size), failures
-    for case in group.examples:  # explicit edge cases, after the drawn ones pass
+    for case in group.examples if examples else ():  # explicit edge cases, after the drawn ones pass
         if state["stopped"]:
             break
         evaluation = evaluate(case)
@@ -239,36 +287,53 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
 
 def _diagnose(exercise: CodeExercise, group: PropertyGroup, smallest: _Evaluation,
               failures: list[_Evaluation]):
-    """The first catalogued misconception whose output equals the student's on the failing cases."""
-    if smallest.failure is not None and smallest.failure.misconception:
-        key = smallest.failure.misconception
-        return next((m for m in exercise.misconceptions if m.key == key), None)
-    cases = [e for e in [smallest, *failures] if e.comparable]
+    """The catalogued misconception that alone explains every failing case of the group, or None.
+
+    Right or silent. The evidence is up to ``_DIAGNOSIS_CASES`` distinct failing cases: the
+    smallest first, then the others in the order they were found (the first draws, the most
+    varied, before the shrunk ones).
+
+    * A group with a custom property (random layers) diagnoses each case itself
+      (``Failure.misconception``): a key is named only when every case the student answered
+      carries that same key.
+    * Otherwise, on the cases where the student returned data, each catalogued alternative
+      reference of the group's function is computed; it explains a case when the student's
+      output equals it (values compared, even in shape-only groups: equal shapes prove
+      little), and an alternative that raises on a case does not explain it. The one entry
+      that explains every case is named. When two or more do, these cases cannot tell the
+      mistakes apart (one-sided padding of 1 and an output one row short give the same
+      array; a window not offset by the stride and a stride=None read as 1 too, when the
+      stride is None: avgpool2d's default-stride group asks the student once more, with the
+      stride given, to tell them apart), and naming one of them would be a guess: nothing is
+      named.
+    """
     unique, seen = [], set()
-    for e in cases:
-        if e.case.key() not in seen:
+    for e in (smallest, *failures):
+        if e.failure is not None and e.case.key() not in seen:
             seen.add(e.case.key())
             unique.append(e)
-    unique = unique[:_DIAGNOSIS_CASES]
-    if not unique:
+    if group.prop is not None:
+        answered = [e for e in unique if e.verdict == "ok"][:_DIAGNOSIS_CASES]
+        keys = {e.failure.misconception for e in answered}
+        if len(keys) != 1 or None in keys:
+            return None
+        key = keys.pop()
+        return next((m for m in exercise.misconceptions if m.key == key), None)
+    comparable = [e for e in unique if e.comparable][:_DIAGNOSIS_CASES]
+    if not comparable:
         return None
-    for m in exercise.misconceptions:
-        if m.function != group.function or m.reference is None:
-            continue
-        matched = 0
-        for e in unique:
-            try:
-                alternative = m.reference(*e.case.args, **e.case.kwargs)
-            except Exception:  # the mistaken formula is undefined on this input: no evidence
-                continue
-            # Values always count here, even in shape-only groups: equal shapes prove little.
-            if _compare(exercise, group, e.got, alternative, values=True) is not None:
-                break
-            matched += 1
-        else:
-            if matched:
-                return m
-    return None
+
+    def explains(m, e: _Evaluation) -> bool:
+        try:
+            alternative = m.reference(*e.case.args, **e.case.kwargs)
+        except Exception:  # the mistaken formula is undefined on this input: it explains nothing
+            return False
+        return _compare(exercise, group, e.got, alternative, values=True) is None
+
+    explaining = [m for m in exercise.misconceptions
+                  if m.function == group.function and m.reference is not None
+                  and all(explains(m, e) for e in comparable)]
+    return explaining[0] if len(explaining) == 1 else None
 
 
 def _inputs(exercise: CodeExercise, group: PropertyGroup, case: Case) -> list[tuple[str, Any]]:
@@ -289,12 +354,16 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def _counterexample(exercise: CodeExercise, group: PropertyGroup, ev: _Evaluation):
-    """(text block, JSON-able dict) describing the smallest failing case."""
+def _counterexample(exercise: CodeExercise, group: PropertyGroup, ev: _Evaluation, *, hidden: bool = False):
+    """(text block, JSON-able dict) describing the smallest failing case (``hidden``: one of
+    the hidden cases, which the text says, since ``check`` never showed it)."""
     inputs = _inputs(exercise, group, ev.case)
-    lines = ["Smallest failing input:"]
+    lines = ["Smallest failing input (a hidden case: cnngrade check does not draw it):" if hidden
+             else "Smallest failing input:"]
     lines += [f"    {name} = {format_array(value, indent='        ')}" for name, value in inputs]
     data: dict[str, Any] = {"inputs": {name: _jsonable(v) for name, v in inputs}}
+    if hidden:
+        data["hidden"] = True
     if ev.expected is not None:
         expected = _select(exercise, group, ev.expected)
         data["expected"] = {str(n or "out"): _jsonable(v) for n, v in expected}
@@ -321,21 +390,35 @@ def _run_problem(evaluations: list[_Evaluation]) -> _Evaluation | None:
     return min(problems, key=lambda e: RUN_PROBLEMS.index(e.verdict), default=None)
 
 
-def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox) -> tuple[TestResult, _Evaluation | None]:
-    """The group's result, and its most serious run problem (None when every call returned)."""
-    smallest, failures = _search(exercise, group, lambda case: _evaluate(exercise, group, sandbox, case))
+def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox, *,
+                 secret: str | bytes | None = None) -> tuple[TestResult, list[_Evaluation]]:
+    """The group's result, and its evaluations with a run problem (RUN_PROBLEMS), in order.
+
+    The public search first; with a ``secret``, then the hidden one, only if the public
+    cases pass (a failure there is already the group's counterexample, and shorter to find).
+    """
+    def evaluate(case: Case) -> _Evaluation:
+        return _evaluate(exercise, group, sandbox, case)
+
+    smallest, failures = _search(exercise, group, evaluate)
+    hidden = False
+    if smallest is None and secret is not None:
+        smallest, failures = _search(exercise, group, evaluate, examples=False,
+                                     random_seed=hidden_seed(secret, exercise, group))
+        hidden = smallest is not None
     if smallest is None:
         return TestResult(group.name, float(group.points), float(group.points), PASSED,
-                          output=f"{group.description} Passed."), None
+                          output=f"{group.description} Passed."), []
     misconception = _diagnose(exercise, group, smallest, failures)
-    text, data = _counterexample(exercise, group, smallest)
+    text, data = _counterexample(exercise, group, smallest, hidden=hidden)
     parts = [group.description, f"Failed: {smallest.failure.message}"]
     if misconception is not None:
         parts.append(f"Diagnosis: {misconception.message}")
     parts.append(text)
+    problems = [e for e in [smallest, *failures] if e.verdict in RUN_PROBLEMS]
     return (TestResult(group.name, 0.0, float(group.points), FAILED, output="\n".join(parts),
                        counterexample=data, misconception=misconception.key if misconception else None),
-            _run_problem([smallest, *failures]))
+            problems)
 
 
 def error_result(exercise: CodeExercise, *, submission: str, verdict: str, message: str,
@@ -364,13 +447,22 @@ def _feedback(exercise: CodeExercise, score: float, tests: list[TestResult],
 
 
 def grade_in_sandbox(exercise: CodeExercise, sandbox, *, submission: str, defined: set[str],
-                     filename: str = "solution.py", started: float | None = None) -> SubmissionResult:
-    """Grade every group of ``exercise`` against a loaded sandbox whose code defines ``defined``."""
+                     filename: str = "solution.py", started: float | None = None,
+                     secret: str | bytes | None = None) -> SubmissionResult:
+    """Grade every group of ``exercise`` against a loaded sandbox whose code defines ``defined``.
+
+    ``sandbox``: anything with ``call(name, *args, **kwargs)`` returning a
+    :class:`grader.sandbox.CallResult` (a real :class:`grader.sandbox.Sandbox` when grading).
+    ``secret``: None grades the public cases only (``cnngrade check``); an instructor secret
+    also draws each group's hidden cases from it (``cnngrade grade``), see :func:`hidden_seed`.
+    """
     started = time.perf_counter() if started is None else started
+    if secret is not None:
+        _secret_bytes(secret)  # a bad secret is the caller's mistake: say so before any call
     from grader.reference.device import single_threaded
 
     with single_threaded():  # the reference's tensors are tiny; see single_threaded's docstring
-        tests, problems = _grade_groups(exercise, sandbox, defined=defined, filename=filename)
+        tests, problems = _grade_groups(exercise, sandbox, defined=defined, filename=filename, secret=secret)
     score = float(sum(t.score for t in tests))
     status = PASSED if score == exercise.max_score else FAILED
     keys = list(dict.fromkeys(t.misconception for t in tests if t.misconception))
@@ -384,17 +476,32 @@ def grade_in_sandbox(exercise: CodeExercise, sandbox, *, submission: str, define
                             misconceptions=keys, duration_s=time.perf_counter() - started)
 
 
-def _grade_groups(exercise: CodeExercise, sandbox, *, defined: set[str],
-                  filename: str) -> tuple[list[TestResult], list[_Evaluation]]:
-    tests, problems = [], []
+def _skipped(group: PropertyGroup, timed_out: _Evaluation) -> TestResult:
+    """A group not run because an earlier call timed out (see the module docstring)."""
+    message = (f"not run: an earlier call timed out ({timed_out.failure.message}); after a timeout the "
+               f"remaining groups are skipped, so a runaway costs one time limit, not one per group.")
+    return TestResult(group.name, 0.0, float(group.points), FAILED,
+                      output=f"{group.description}\nFailed: {message}")
+
+
+def _grade_groups(exercise: CodeExercise, sandbox, *, defined: set[str], filename: str,
+                  secret: str | bytes | None = None) -> tuple[list[TestResult], list[_Evaluation]]:
+    tests: list[TestResult] = []
+    problems: list[_Evaluation] = []
+    # Only a timeout stops the run: it costs the whole call limit again on every later call,
+    # whereas a crash or a memory error costs a restart (~0.1 s) and often hits one case only.
+    timed_out: _Evaluation | None = None
     for group in exercise.groups:
         if group.function not in defined:
             message = f"{filename} defines no function {group.function}; the exercise asks for it."
             tests.append(TestResult(group.name, 0.0, float(group.points), FAILED,
                                     output=f"{group.description}\nFailed: {message}"))
             continue
-        test, problem = _grade_group(exercise, group, sandbox)
+        if timed_out is not None:
+            tests.append(_skipped(group, timed_out))
+            continue
+        test, group_problems = _grade_group(exercise, group, sandbox, secret=secret)
         tests.append(test)
-        if problem is not None:
-            problems.append(problem)
+        problems += group_problems
+        timed_out = next((e for e in group_problems if e.verdict == "timeout"), None)
     return tests, problems

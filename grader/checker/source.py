@@ -21,6 +21,9 @@ HEADER = "# cnngrade exercise: {name}"
 _HEADER_RE = re.compile(r"^[ \t]*#[ \t]*cnngrade exercise:[ \t]*([A-Za-z0-9_.\-]+)", re.MULTILINE)
 #: IPython-only lines (magics, shell escapes) are commented out so the cell code parses.
 _MAGIC_RE = re.compile(r"^([ \t]*)([%!].*)$", re.MULTILINE)
+#: The UTF-8 byte order mark some Windows editors write first: Python accepts it in a file
+#: it reads as bytes, but it is a syntax error once the text is decoded, so it is dropped.
+_BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ class CodeSource:
     filename: str = "solution.py"
     """The name the sandbox gives the file (shown in tracebacks)."""
 
+    def __post_init__(self):
+        if isinstance(self.code, str) and self.code.startswith(_BOM):  # code given directly
+            object.__setattr__(self, "code", self.code[len(_BOM):])
+
     @classmethod
     def from_path(cls, path: str | Path, *, name: str | None = None) -> "CodeSource":
         path = Path(path)
@@ -44,7 +51,8 @@ class CodeSource:
 
 
 def read_source(path: str | Path) -> str:
-    """A .py file's text, or a notebook's code cells in order (magics commented out)."""
+    """A .py file's text, or a notebook's code cells in order (magics commented out); a
+    leading UTF-8 byte order mark (of the file or of a cell) is dropped."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path} is not a file")
@@ -56,6 +64,7 @@ def read_source(path: str | Path) -> str:
         raise UserError(f"cannot read {path} as UTF-8 text ({exc.__class__.__name__})") from None
     if "\x00" in text:
         raise UserError(f"{path} is a binary file, not Python source")
+    text = text.removeprefix(_BOM)
     if path.suffix == ".py":
         return text
     try:
@@ -64,7 +73,7 @@ def read_source(path: str | Path) -> str:
         sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"]) for c in cells]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise UserError(f"{path} is not a valid Jupyter notebook") from None
-    return "\n\n".join(_MAGIC_RE.sub(r"\1# \2", s) for s in sources) + "\n"
+    return "\n\n".join(_MAGIC_RE.sub(r"\1# \2", s.removeprefix(_BOM)) for s in sources) + "\n"
 
 
 def defined_functions(code: str) -> list[str] | None:
@@ -120,7 +129,7 @@ def default_solution_path(folder: Path) -> Path:
 
 def _head(path: Path) -> str:
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:  # -sig: a BOM'd header
             return handle.read(4096)
     except OSError:
         return ""

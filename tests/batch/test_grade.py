@@ -28,6 +28,9 @@ from grader.errors import UserError
 ROOT = Path(__file__).resolve().parents[2]
 CLASS = Path(__file__).parent / "submissions" / "class"
 EXAMPLES = 2
+# Every run graded with one instructor secret, so runs into different OUT folders draw the
+# same hidden cases and can be compared (without it, each OUT creates a secret of its own).
+SECRET_FILE = Path(__file__).parent / "test-course.key"
 NAMES = ["binary", "good", "swapped", "syntax", "vec"]
 
 
@@ -37,7 +40,7 @@ def _cli(*args: str) -> list[str]:
 
 def _grade_args(klass: Path, out: Path, *extra: str) -> list[str]:
     return _cli("grade", str(klass), "--exercise", "conv2d-forward", "--out", str(out),
-                "--max-examples", str(EXAMPLES), "--no-similarity", *extra)
+                "--max-examples", str(EXAMPLES), "--no-similarity", "--secret-file", str(SECRET_FILE), *extra)
 
 
 def _grades(out: Path) -> list[dict]:
@@ -113,7 +116,7 @@ def test_regrade_after_changing_one_submission_reruns_only_that_one(klass, basel
     out = tmp_path / "out"
     shutil.copytree(baseline, out)
     again = grade_class(klass, exercise="conv2d-forward", out_dir=out, jobs=1, max_examples=EXAMPLES,
-                        progress=False, similarity=False)
+                        progress=False, similarity=False, secret_file=SECRET_FILE)
     assert again.regraded == [] and again.reused == len(NAMES)
 
     before = {r.submission: r for r in again}
@@ -122,7 +125,7 @@ def test_regrade_after_changing_one_submission_reruns_only_that_one(klass, basel
     try:
         changed.write_text(original + "\n# resubmitted with a comment\n")
         third = grade_class(klass, exercise="conv2d-forward", out_dir=out, jobs=1, max_examples=EXAMPLES,
-                            progress=False, similarity=False)
+                            progress=False, similarity=False, secret_file=SECRET_FILE)
     finally:
         changed.write_text(original)
     assert third.regraded == ["swapped"] and third.reused == len(NAMES) - 1
@@ -138,7 +141,7 @@ def test_dask_cluster_run_equals_the_local_run(klass, baseline, tmp_path):
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         graded = grade_class(klass, exercise="conv2d-forward", out_dir=tmp_path / "out",
                              scheduler=cluster.scheduler_address, max_examples=EXAMPLES,
-                             progress=False, similarity=False)
+                             progress=False, similarity=False, secret_file=SECRET_FILE)
     assert sorted(graded.regraded) == NAMES
     assert _grades(tmp_path / "out") == _grades(baseline)
 
