@@ -20,7 +20,9 @@ padding, floor output size) given the upstream gradient `dout` of shape `(N, F, 
 * Gradients are sums over the batch (not means).
 
 Graded by properties, each gradient separately: shapes, db, dw and dx on one channel, several
-channels / filters / images, padding, stride, default arguments.
+channels / filters / images, padding, stride, non-square inputs, default arguments, and
+everything at once (N, C, F >= 4, H != W, tuple stride and padding > 1, values of wide
+magnitudes); each group holds the features it does not test at their simplest.
 """
 
 _BOUNDS = dict(stride=(1, 1), padding=(0, 0))
@@ -89,38 +91,51 @@ def _group(name, points, description, outputs, examples=(), **bounds):
                          examples=tuple(examples), outputs=outputs, shape_only=name == "shapes")
 
 
+# Each group draws square inputs and kernels, stride 1 and no padding unless its own feature
+# is one of those: a mistake in one feature costs that feature's group(s) and all_at_once.
 GROUPS = (
-    _group("shapes", 2, "Returns (dx, dw, db) shaped like x, w and b.", None,
-           batch=(1, 2), channels=(1, 3), filters=(1, 3), stride=(1, 3), padding=(0, 2), tuple_args=True),
-    _group("db", 3, "db: dout summed over the batch and all positions.", ("db",),
+    _group("shapes", 1, "Returns (dx, dw, db) shaped like x, w and b.", None,
+           batch=(1, 2), channels=(1, 3), filters=(1, 3), stride=(1, 3), padding=(0, 2), tuple_args=True,
+           sides="any"),
+    _group("db", 2, "db: dout summed over the batch and all positions.", ("db",),
            [fixed_conv_case(11, n=2, c=1, f=2, h=4, w=4, kh=2, kw=2, stride=1, padding=0, dout=True)],
            batch=(1, 3), filters=(1, 3), kernel=(1, 3)),
     _group("dw_single_channel", 3, "dw on one image, one channel, one filter.", ("dw",),
            [fixed_conv_case(12, n=1, c=1, f=1, h=5, w=5, kh=3, kw=3, stride=1, padding=0, dout=True)]),
     _group("dx_single_channel", 3, "dx on one image, one channel, one filter.", ("dx",),
            [fixed_conv_case(13, n=1, c=1, f=1, h=5, w=5, kh=3, kw=3, stride=1, padding=0, dout=True)]),
-    _group("channels_batch", 3, "dx and dw with several images, channels and filters.", ("dx", "dw"),
-           [fixed_conv_case(14, n=2, c=3, f=2, h=5, w=5, kh=3, kw=3, stride=1, padding=0, dout=True)],
-           batch=(2, 3), channels=(2, 3), filters=(2, 3), size=(1, 8), kernel=(1, 3)),
+    _group("channels_batch", 2, "dx and dw with several images, channels and filters (up to 3, 4, 5).",
+           ("dx", "dw"),
+           [fixed_conv_case(14, n=2, c=3, f=5, h=5, w=5, kh=3, kw=3, stride=1, padding=0, dout=True)],
+           batch=(2, 3), channels=(2, 4), filters=(2, 5), size=(1, 8), kernel=(1, 3)),
     _group("padding", 2, "dx and dw with zero padding (int and tuple).", ("dx", "dw"),
            # The drawn cases pass tuples; the int form is the second example.
-           [fixed_conv_case(15, n=1, c=1, f=1, h=4, w=5, kh=3, kw=3, stride=1, padding=(1, 2), dout=True),
+           [fixed_conv_case(15, n=1, c=1, f=1, h=5, w=5, kh=3, kw=3, stride=1, padding=(1, 2), dout=True),
             fixed_conv_case(18, n=1, c=1, f=1, h=4, w=4, kh=3, kw=3, stride=1, padding=1, dout=True)],
            padding=(1, 2), tuple_args=True, kernel=(1, 4)),
     _group("stride", 2, "dx and dw with stride (int and tuple, also larger than the kernel).", ("dx", "dw"),
-           [fixed_conv_case(16, n=1, c=1, f=1, h=8, w=9, kh=2, kw=2, stride=(3, 2), padding=0, dout=True),
+           [fixed_conv_case(16, n=1, c=1, f=1, h=9, w=9, kh=2, kw=2, stride=(3, 2), padding=0, dout=True),
             fixed_conv_case(19, n=1, c=1, f=1, h=7, w=7, kh=3, kw=3, stride=2, padding=0, dout=True)],
            stride=(2, 4), tuple_args=True, kernel=(1, 4)),
+    _group("non_square", 1, "dx and dw with non-square inputs (H != W) and kernels.", ("dx", "dw"),
+           [fixed_conv_case(20, n=1, c=1, f=1, h=4, w=7, kh=2, kw=3, stride=1, padding=0, dout=True)],
+           kernel=(1, 4), sides="non_square"),
     PropertyGroup("defaults", 2, "Called without stride and padding: stride 1, no padding.", FN,
                   conv_cases(dout=True, channels=(1, 2), kernel=(1, 4)),
-                  examples=(fixed_conv_case(17, n=1, c=1, f=1, h=5, w=4, kh=3, kw=2, dout=True),)),
+                  examples=(fixed_conv_case(17, n=1, c=1, f=1, h=5, w=5, kh=3, kw=3, dout=True),)),
+    _group("all_at_once", 2, "Everything at once, all three gradients: N, C, F of 4 or 5, H != W, at "
+           "least 4x4 outputs, tuple stride (2 or 3) and padding (1 or 2), values of wide magnitudes.", None,
+           [fixed_conv_case(21, n=4, c=4, f=4, h=11, w=12, kh=3, kw=2, stride=(2, 3), padding=(1, 2),
+                            dout=True, scales=(7, -3, 4))],
+           batch=(4, 5), channels=(4, 5), filters=(4, 5), size=(1, 12), kernel=(1, 4), stride=(2, 3),
+           padding=(1, 2), tuple_args=True, sides="non_square", magnitude=10, min_output=4),
 )
 
 EXERCISE = CodeExercise(
     name="conv2d-backward",
     title="Convolution backward pass",
     summary="numpy conv2d_backward(dout, x, w, b, stride, padding) -> (dx, dw, db)",
-    version="2",  # 2: the padding and stride groups also try the int form
+    version="3",  # 3: scoped groups (square unless non-square), non_square, all_at_once, wider values
     statement=STATEMENT,
     functions=(Function(FN, "dout, x, w, b, stride=1, padding=0", """\
 Backward pass of a 2-D convolution (the layer of conv2d_forward).

@@ -3,16 +3,28 @@
 The forward pass is random, so its groups check properties of what the student's code
 returns instead of comparing with one expected array: shapes and a 0/1 mask, the mask
 consistent with the output, survivors scaled by 1 / (1 - p), the drop rate within a
-binomial bound, p = 0 is the identity, and the randomness comes from the given generator
-(same seed, same mask). The backward pass is deterministic and compared with the reference.
+binomial bound, p = 0 is the identity, the randomness comes from the given generator
+(same seed, same mask), and each element is dropped independently with probability p:
+over many calls (many seeds) every element's drop frequency, and the distribution of the
+number dropped per call, agree with independent drops. The backward pass is deterministic
+and compared with the reference.
 
 The drop-rate bound: with n independent drops of probability p, Hoeffding's inequality gives
 P(|dropped/n - p| >= t) <= 2 exp(-2 n t^2). We allow t = sqrt(ln(2 / 1e-9) / (2 n)), so a
 correct implementation fails one check with probability below 1e-9 (6.5 sigma at
 p = 0.5, n = 1024); with n >= 1024, t <= 0.103, which still separates p from 1 - p for every p drawn
 (|p - (1 - p)| >= 0.4).
+
+The independence bounds are exact binomial tails: over K = 128 calls with K seeds, element
+i's drop count is Binomial(K, p), and the number of calls that drop exactly m of n elements
+is Binomial(K, C(n, m) p^m (1 - p)^(n - m)). Each count must lie in its two-sided interval,
+the tails split so that all the intervals of one check together fail a correct dropout with
+probability below 1e-9 (a union bound). That catches a mask with a fixed number of drops
+(a random subset of round(p * n) elements: a 1-element input at p = 0.3 is never dropped)
+and a mask from one draw for the whole array (all kept or all dropped together).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -29,6 +41,11 @@ TOLERANCE = Tolerance()
 FALSE_FAIL = 1e-9
 #: Drop probabilities drawn; 0.5 is left out so that p and 1 - p always differ.
 P_VALUES = (0.25, 0.75, 0.1, 0.2, 0.3, 0.7, 0.8, 0.9)
+#: Calls (seeds) per case of the independence groups.
+TRIALS = 128
+#: Drop probabilities of the per-element rate group: a 1-element input that a fixed-count
+#: mask never (or always) drops is told apart from p within TRIALS calls (0.8^128 < 1e-12).
+MARGINAL_P = (0.25, 0.75, 0.2, 0.3, 0.7, 0.8)
 
 STATEMENT = """\
 # Dropout (inverted), forward and backward
@@ -46,8 +63,10 @@ Write `dropout_forward(x, p, rng)` and `dropout_backward(dout, mask, p)` in nump
 * `dropout_backward(dout, mask, p)` returns `dx`, the gradient with respect to `x`.
 
 Graded by properties of the random outputs (shapes, mask consistent with out, scaling of the
-survivors, the drop rate within a binomial bound, p = 0, reproducibility from the generator)
-and by comparing the backward pass with the reference.
+survivors, the drop rate within a binomial bound, p = 0, reproducibility from the generator,
+and independence: over many seeds every element is dropped at rate p, and the number dropped
+varies from call to call as independent drops make it) and by comparing the backward pass with
+the reference.
 """
 
 
@@ -144,6 +163,16 @@ def _mask_matches(case, call):
                    f"dropped one (mask 0) must be 0.", "mask_inverted" if inverted else None)
 
 
+def _twin_rate(call, p, seed) -> str | None:
+    """Which fraction a 1024-element twin at the same p drops: "p", "1 - p" or None (neither
+    within the Hoeffding bound; p != 1 - p for every p drawn)."""
+    twin = fixed_values(seed, (1024,))
+    twin[twin == 0] = 0.25
+    _, mask = _run(call, twin, p, seed)
+    rate, t = float(np.mean(mask == 0)), _hoeffding(mask.size)
+    return "p" if abs(rate - p) <= t else "1 - p" if abs(rate - (1.0 - p)) <= t else None
+
+
 def _scale(case, call):
     x, p, seed = _args(case)
     out, mask = _run(call, x, p, seed)
@@ -153,9 +182,13 @@ def _scale(case, call):
         return None
     kept = mask == 1
     alternatives = (("scaled_by_keep_probability", x * mask * (1.0 - p)),
-                    ("no_scaling", x * mask), ("p_as_keep_probability", x * mask / p))
+                    ("no_scaling", x * mask), ("divided_by_p", x * mask / p))
     key = next((k for k, alt in alternatives if np.allclose(out[kept], alt[kept], rtol=1e-4, atol=1e-6)
                 and np.allclose(out[~kept], 0.0)), None)
+    if key == "divided_by_p":
+        # Survivors times 1/p: p read as the keep probability if the mask keeps a fraction p
+        # too, else only the scale is wrong; the drop rate of a large twin tells which.
+        key = {"p": "divides_by_p", "1 - p": "p_as_keep_probability"}.get(_twin_rate(call, p, seed))
     return Failure(f"{message} The kept elements must equal x / (1 - p) = x * {format_value(1 / (1 - p))}.",
                    key)
 
@@ -171,10 +204,13 @@ def _rate(case, call):
     rate, t = float(np.mean(mask == 0)), _hoeffding(n)
     if abs(rate - p) <= t:
         return None
-    # Which mistake: the mask alone swapped (out still drops a fraction p; x has no zeros),
-    # or the probability itself (out drops a fraction 1 - p too).
+    # Which mistake: one draw for the whole mask (all kept or all dropped: a correct dropout of
+    # 1024 elements does that with probability below 0.9**1024); the mask alone swapped (out
+    # still drops a fraction p; x has no zeros), or the probability itself (out drops 1 - p too).
     key = None
-    if abs(rate - (1.0 - p)) <= t:
+    if np.all(mask == mask.flat[0]):
+        key = "mask_one_draw"
+    elif abs(rate - (1.0 - p)) <= t:
         key = "mask_inverted" if abs(float(np.mean(out == 0)) - p) <= t else "p_as_keep_probability"
     return Failure(f"{FWD} dropped {int(np.sum(mask == 0))} of {n} elements ({rate:.3f}) with p = {p}; "
                    f"expected a fraction within {t:.3f} of p (a correct dropout misses this bound "
@@ -202,9 +238,86 @@ def _seeded(case, call):
                        "mask_not_from_rng")
     _, mask3 = _run(call, x, p, seed + 1)
     if np.array_equal(mask1, mask3):
+        # Two constant masks (all kept or all dropped; x has >= 64 elements and p = 0.5, so a
+        # correct dropout does that with probability 2**-63): one draw for the whole mask,
+        # which does come from rng; otherwise the mask ignores rng.
+        one_draw = np.all(mask1 == mask1.flat[0])
         return Failure(f"{FWD} returned the same mask of {mask1.size} elements for the seeds {seed} "
-                       f"and {seed + 1}; the mask must be drawn from the given rng.",
-                       "mask_not_from_rng")
+                       f"and {seed + 1}; the mask must be drawn from the given rng, one draw per element.",
+                       "mask_one_draw" if one_draw else "mask_not_from_rng")
+    return None
+
+
+# --- independence: many calls, many seeds ---------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def _binomial_interval(trials: int, q: float, tail: float) -> tuple[int, int]:
+    """The smallest [lo, hi] with P(X < lo) <= tail and P(X > hi) <= tail, X ~ Binomial(trials, q)."""
+    pmf = [math.comb(trials, k) * q ** k * (1.0 - q) ** (trials - k) for k in range(trials + 1)]
+    lo, below = 0, 0.0
+    while lo < trials and below + pmf[lo] <= tail:
+        below += pmf[lo]
+        lo += 1
+    hi, above = trials, 0.0
+    while hi > 0 and above + pmf[hi] <= tail:
+        above += pmf[hi]
+        hi -= 1
+    return lo, hi
+
+
+def _dropped(call, x, p, seed) -> np.ndarray:
+    """(TRIALS, x.size) booleans: which elements each of TRIALS calls (seeds seed, seed + 1, ...) dropped."""
+    return np.array([(_run(call, x, p, seed + k)[1] == 0).ravel() for k in range(TRIALS)])
+
+
+def _independence_key(call, seed) -> str | None:
+    """Which independence mistake a twin shows: 32 calls on 8 elements at p = 0.5. A correct
+    dropout drops exactly 4 in all 32 with probability 0.273**32 < 1e-17, and keeps or drops
+    all 8 together in all 32 with probability (2 / 256)**32."""
+    x = np.array([0.25, -0.5, 0.75, -1.0, 1.25, -1.5, 1.75, -2.0])
+    dropped = np.array([(_run(call, x, 0.5, seed + k)[1] == 0) for k in range(32)])
+    counts = dropped.sum(axis=1)
+    if np.all(counts == 4) and len({row.tobytes() for row in dropped}) > 1:
+        return "fixed_drop_count"
+    if np.all((counts == 0) | (counts == 8)) and 0 < counts.sum() < 32 * 8:
+        return "mask_one_draw"
+    return None
+
+
+def _bound_note(trials: int, seed: int) -> str:
+    return (f"over {trials} calls with the seeds {seed} to {seed + trials - 1} (binomial bounds that a "
+            f"correct dropout misses with probability below {FALSE_FAIL:g})")
+
+
+def _marginal(case, call):
+    """Every element is dropped at rate p over TRIALS seeds."""
+    x, p, seed = _args(case)
+    per_element = _dropped(call, x, p, seed).sum(axis=0)
+    lo, hi = _binomial_interval(TRIALS, p, FALSE_FAIL / (2 * x.size))
+    bad = np.flatnonzero((per_element < lo) | (per_element > hi))
+    if not bad.size:
+        return None
+    i = int(bad[0])
+    idx = tuple(int(v) for v in np.unravel_index(i, x.shape))
+    return Failure(f"{FWD} dropped element {idx} of {x.size} in {int(per_element[i])} of {TRIALS} calls "
+                   f"with p = {p}; expected between {lo} and {hi} {_bound_note(TRIALS, seed)}: each "
+                   f"element is dropped with probability p.", _independence_key(call, seed))
+
+
+def _independent(case, call):
+    """The number dropped per call varies as for independent drops: Binomial(n, p)."""
+    x, p, seed = _args(case)
+    n = x.size
+    counts = np.bincount(_dropped(call, x, p, seed).sum(axis=1), minlength=n + 1)
+    for m in range(n + 1):
+        q = math.comb(n, m) * p ** m * (1.0 - p) ** (n - m)
+        lo, hi = _binomial_interval(TRIALS, q, FALSE_FAIL / (2 * (n + 1)))
+        if not lo <= counts[m] <= hi:
+            return Failure(f"{FWD} dropped exactly {m} of {n} elements in {int(counts[m])} of {TRIALS} calls "
+                           f"with p = {p}; independent drops do that in between {lo} and {hi} "
+                           f"{_bound_note(TRIALS, seed)}: drop each element on its own draw, so the "
+                           f"number dropped varies from call to call.", _independence_key(call, seed))
     return None
 
 
@@ -218,6 +331,18 @@ MISCONCEPTIONS = (
     Misconception("p_as_keep_probability", FWD,
                   "your code treats p as the probability of keeping an element; p is the "
                   "probability of dropping one: keep with probability 1 - p and scale by 1 / (1 - p)."),
+    Misconception("divides_by_p", FWD,
+                  "your output scales the kept elements by 1 / p; your mask drops a fraction p as it "
+                  "should, and the survivors are scaled by 1 / (1 - p), the keep probability."),
+    Misconception("mask_one_draw", FWD,
+                  "your mask comes from one random draw for the whole array, so every element is kept "
+                  "or every element dropped together; draw one number per element: "
+                  "rng.random(x.shape) >= p."),
+    Misconception("fixed_drop_count", FWD,
+                  "your mask drops the same number of elements every call (a random subset of about "
+                  "p * n); each element must be dropped independently with probability p, so the "
+                  "number dropped varies (a 1-element input is dropped in a fraction p of the calls): "
+                  "rng.random(x.shape) >= p."),
     Misconception("mask_not_from_rng", FWD,
                   "your mask does not come from the rng argument (np.random.* or a generator of "
                   "your own); draw it with rng.random(x.shape) so the same seed gives the same mask."),
@@ -281,6 +406,14 @@ def backward_cases(draw, *, p=P_VALUES, ones=False):
     return Case((dout, mask, draw(st.sampled_from(p))))
 
 
+@st.composite
+def repeat_cases(draw, *, size=(1, 3), p=P_VALUES):
+    """Cases ``(x, p, Rng(seed))`` of a few elements for the properties that call the forward
+    pass TRIALS times (seeds seed, seed + 1, ...)."""
+    x = draw(_nonzero((draw(st.integers(*size)),)))
+    return Case((x, draw(st.sampled_from(p)), Rng(draw(st.integers(0, 2**16)))))
+
+
 def _fixed_forward(seed, shape, p):
     x = fixed_values(seed, shape)
     return Case((np.where(x == 0, 0.25, x), p, Rng(seed)))
@@ -304,16 +437,22 @@ GROUPS = (
            _shape, forward_cases(p=(0.5, *P_VALUES)), [_fixed_forward(1, (2, 3, 4, 5), 0.5)]),
     _group("mask_matches_output", 2, "Forward: out is 0 exactly where the mask is 0 (dropped).",
            _mask_matches, forward_cases(), [_fixed_forward(2, (4, 6), 0.5)]),
-    _group("scale", 3, "Forward: every kept element equals x / (1 - p).",
+    _group("scale", 2, "Forward: every kept element equals x / (1 - p).",
            _scale, forward_cases(), [_fixed_forward(3, (3, 4), 0.25)]),
-    _group("drop_rate", 3, "Forward: the fraction dropped is within a binomial bound of p "
+    _group("drop_rate", 2, "Forward: the fraction dropped is within a binomial bound of p "
            "(at least 1024 elements; a correct dropout fails it with probability < 1e-9).",
            _rate, forward_cases(**_LARGE), [_fixed_forward(4, (4, 16, 16), 0.2)], max_examples=6),
     _group("p_zero", 1, "Forward: p = 0 drops nothing; out equals x.",
            _identity, forward_cases(p=(0.0,)), [_fixed_forward(5, (2, 3, 4), 0.0)]),
-    _group("seeded", 2, "Forward: the same rng seed gives the same mask; another seed another mask.",
+    _group("seeded", 1, "Forward: the same rng seed gives the same mask; another seed another mask.",
            _seeded, forward_cases(ndim=(1, 3), side=(2, 8), p=(0.5,), min_size=64),
            [_fixed_forward(6, (8, 8), 0.5)], max_examples=6),
+    _group("marginal_rate", 1, f"Forward: over {TRIALS} seeds, every element of a 1- to 3-element "
+           "input is dropped at rate p (a binomial bound a correct dropout fails with probability < 1e-9).",
+           _marginal, repeat_cases(size=(1, 3), p=MARGINAL_P), [_fixed_forward(10, (1,), 0.3)], max_examples=3),
+    _group("independence", 2, f"Forward: over {TRIALS} seeds, the number dropped out of 2 to 6 elements "
+           "varies as for independent drops (binomial bounds a correct dropout fails with probability < 1e-9).",
+           _independent, repeat_cases(size=(2, 6)), [_fixed_forward(11, (2, 3), 0.5)], max_examples=3),
     PropertyGroup("backward_mask", 2, "Backward: the gradient flows only through kept elements.",
                   BWD, backward_cases(p=(0.0,)), examples=(_fixed_backward(7, (3, 4), 0.0),)),
     PropertyGroup("backward_scale", 2, "Backward: the gradient is scaled by 1 / (1 - p) like the output.",
@@ -326,7 +465,7 @@ EXERCISE = CodeExercise(
     name="dropout",
     title="Inverted dropout",
     summary="numpy dropout_forward(x, p, rng) -> (out, mask) and dropout_backward, graded by properties",
-    version="1",
+    version="2",  # 2: marginal_rate and independence groups; divides_by_p, mask_one_draw, fixed_drop_count
     statement=STATEMENT,
     functions=(
         Function(FWD, "x, p, rng", """\

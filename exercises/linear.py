@@ -14,6 +14,7 @@ STATEMENT = """\
 Write `linear_forward(x, w, b)` -> `x @ w.T + b` with `x` `(N, D)`, `w` `(M, D)`, `b` `(M,)`,
 returning `(N, M)`; and `linear_backward(dout, x, w, b)` -> `(dx, dw, db)` shaped like `x`, `w`
 and `b`, given the upstream gradient `dout` `(N, M)`. Gradients are sums over the batch.
+Values range from tiny to about 1e6 (a correct float32 implementation passes).
 """
 
 
@@ -41,19 +42,28 @@ MISCONCEPTIONS = (
 )
 
 
-def _fixed(seed, n, d, m, *, dout=False, bias=True):
-    b = fixed_values(seed + 2, (m,)) if bias else np.zeros(m)
-    args = (fixed_values(seed, (n, d)), fixed_values(seed + 1, (m, d)), b)
-    return Case(((fixed_values(seed + 3, (n, m)),) if dout else ()) + args)
+def _fixed(seed, n, d, m, *, dout=False, bias=True, scales=(0, 0, 0)):
+    """An explicit case; ``scales``: the exponents of x, w and dout (the bias at x times w)."""
+    ex, ew, ed = scales
+    b = fixed_values(seed + 2, (m,), scale=ex + ew) if bias else np.zeros(m)
+    args = (fixed_values(seed, (n, d), scale=ex), fixed_values(seed + 1, (m, d), scale=ew), b)
+    return Case(((fixed_values(seed + 3, (n, m), scale=ed),) if dout else ()) + args)
+
+
+#: Everything at once: N, D and M from 4 to 6, values of wide magnitudes (up to 2**20).
+_ALL = dict(batch=(4, 6), features_in=(4, 6), features_out=(4, 6), magnitude=10)
 
 
 GROUPS = (
-    PropertyGroup("forward_shape", 2, "Forward output shape (N, M).", FWD, linear_cases(), shape_only=True),
+    PropertyGroup("forward_shape", 1, "Forward output shape (N, M).", FWD, linear_cases(), shape_only=True),
     PropertyGroup("forward_values", 4, "Forward: x @ w.T with zero bias.", FWD, linear_cases(bias=False),
                   examples=(_fixed(41, 3, 4, 2, bias=False),)),
     PropertyGroup("forward_bias", 2, "Forward: the bias is added to every row.", FWD, linear_cases(),
                   examples=(_fixed(42, 2, 3, 3),)),
-    PropertyGroup("backward_shapes", 2, "Backward: (dx, dw, db) shaped like x, w and b.", BWD,
+    PropertyGroup("forward_all_at_once", 1, "Forward, everything at once: N, D and M from 4 to 6, values "
+                  "of wide magnitudes.", FWD, linear_cases(**_ALL),
+                  examples=(_fixed(47, 5, 4, 6, scales=(9, 6, 0)),)),
+    PropertyGroup("backward_shapes", 1, "Backward: (dx, dw, db) shaped like x, w and b.", BWD,
                   linear_cases(dout=True), shape_only=True),
     PropertyGroup("dx", 3, "Backward: dx = dout @ w.", BWD, linear_cases(dout=True), outputs=("dx",),
                   examples=(_fixed(43, 3, 4, 2, dout=True),)),
@@ -63,13 +73,16 @@ GROUPS = (
                   outputs=("db",), examples=(_fixed(45, 3, 2, 4, dout=True),)),
     PropertyGroup("backward_batch", 2, "Backward with a batch of several rows: all three gradients.", BWD,
                   linear_cases(batch=(2, 5), dout=True), examples=(_fixed(46, 5, 3, 2, dout=True),)),
+    PropertyGroup("backward_all_at_once", 1, "Backward, everything at once (all three gradients): N, D "
+                  "and M from 4 to 6, values of wide magnitudes.", BWD, linear_cases(dout=True, **_ALL),
+                  examples=(_fixed(48, 6, 5, 4, dout=True, scales=(8, -3, 9)),)),
 )
 
 EXERCISE = CodeExercise(
     name="linear",
     title="Fully connected layer, forward and backward",
     summary="numpy linear_forward(x, w, b) = x @ w.T + b and linear_backward -> (dx, dw, db)",
-    version="1",
+    version="2",  # 2: all_at_once groups (N, D, M >= 4, wide magnitudes)
     statement=STATEMENT,
     functions=(
         Function(FWD, "x, w, b", "Fully connected forward: x (N, D), w (M, D), b (M,) -> x @ w.T + b, shape (N, M).\n"),

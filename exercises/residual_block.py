@@ -38,7 +38,8 @@ Write `residual_block_forward(x, w1, b1, w2, b2, stride=1, w_proj=None, b_proj=N
 * The result has shape `(N, F, HO, WO)` with `HO = (H - 1) // stride + 1`, likewise `WO`.
 
 Graded by properties (shape, identity shortcut, same padding for several kernel sizes, where
-the relus go, the projection shortcut, stride 2 with projection, defaults). Do not import torch,
+the relus go, the projection shortcut, stride 2 with projection, defaults, and everything at
+once: several images, channels and filters, H != W, values of wide magnitudes). Do not import torch,
 scipy or any library that implements convolution.
 """
 
@@ -180,8 +181,9 @@ def _equals(got, expected):
 
 
 def _diagnose(case, got, call):
-    """The first misconception equal to the student's output on ``case`` and on its twin."""
-    twin, twin_got = _twin(case), None
+    """The one misconception equal to the student's output on ``case`` and on its twin (None
+    when none is, or when several are: the twin cannot tell them apart either)."""
+    twin, twin_got, keys = _twin(case), None, []
     for m in MISCONCEPTIONS:
         try:
             if m.reference is None or not _equals(got, m.reference(*case.args, **case.kwargs)):
@@ -189,14 +191,14 @@ def _diagnose(case, got, call):
             if twin_got is None:
                 twin_got = call(FN, *twin.args, **twin.kwargs)
             if _equals(twin_got, m.reference(*twin.args, **twin.kwargs)):
-                return m.key
+                keys.append(m.key)
         except StudentFailure as exc:
             if exc.fatal:
                 raise
             return None
         except Exception:  # the mistaken block does not apply to this geometry
             continue
-    return None
+    return keys[0] if len(keys) == 1 else None
 
 
 def _prop(crash_key, crash_shape):
@@ -222,15 +224,17 @@ def _prop(crash_key, crash_shape):
 # --- inputs -------------------------------------------------------------------------------
 
 
-def _nonzero(shape):
-    """Arrays without zeros (0 becomes -1/4): shrunk counterexamples stay informative, e.g.
-    a shortcut of zeros would hide a missing shortcut, and a positive one the relu placement."""
-    return values(shape).map(lambda a: np.where(a == 0, -0.25, a))
+def _nonzero(shape, scale=0):
+    """Arrays without zeros (0 becomes -1/4, times ``2**scale``): shrunk counterexamples stay
+    informative, e.g. a shortcut of zeros would hide a missing shortcut, and a positive one the
+    relu placement."""
+    return values(shape, scale=scale).map(lambda a: np.where(a == 0, -0.25 * 2.0 ** scale, a))
 
 
 @st.composite
 def block_cases(draw, *, batch=(1, 2), channels=(1, 3), size=(1, 12), kernels=(3, 1, 5),
-                square=True, projection=False, stride=None, filters=(1, 3), fits_unpadded=False):
+                square=True, projection=False, stride=None, filters=(1, 3), fits_unpadded=False,
+                non_square=False, magnitude=0):
     """Cases ``(x, w1, b1, w2, b2[, stride=][, w_proj=, b_proj=])``.
 
     * ``kernels``: odd kernel sides to draw from (the first is where shrinking goes);
@@ -240,6 +244,10 @@ def block_cases(draw, *, batch=(1, 2), channels=(1, 3), size=(1, 12), kernels=(3
     * ``stride``: a tuple of values to draw from, or None to leave the argument out.
     * ``fits_unpadded``: H and W at least K1 + K2 - 1, so both kernels fit even without
       padding (forgotten padding then shows as mismatched branch shapes).
+    * ``non_square``: H != W (else the input is square, H == W).
+    * ``magnitude``: wide magnitudes that keep both branches at one scale: x times ``2**e``
+      (``0 <= e <= magnitude``), w1 times ``2**e1`` and w2 times ``2**-e1`` (``|e1| <=
+      magnitude``), b1 at the first convolution's scale, b2, w_proj and b_proj at x's.
     """
     def kernel():
         kh = draw(st.sampled_from(kernels))
@@ -249,16 +257,22 @@ def block_cases(draw, *, batch=(1, 2), channels=(1, 3), size=(1, 12), kernels=(3
     f = draw(st.integers(*filters)) if projection else c
     (k1h, k1w), (k2h, k2w) = kernel(), kernel()
     lo_h, lo_w = (k1h + k2h - 1, k1w + k2w - 1) if fits_unpadded else (1, 1)
-    h = draw(st.integers(max(size[0], lo_h), max(size[1], lo_h)))
-    w = draw(st.integers(max(size[0], lo_w), max(size[1], lo_w)))
-    args = (draw(_nonzero((n, c, h, w))), draw(_nonzero((f, c, k1h, k1w))), draw(values((f,))),
-            draw(_nonzero((f, f, k2h, k2w))), draw(values((f,))))
+    h = draw(st.integers(max(size[0], lo_h, lo_w), max(size[1], lo_h, lo_w)))
+    if non_square:
+        w = draw(st.integers(max(size[0], lo_w), max(size[1], lo_w) - 1))
+        w += w >= h
+    else:
+        w = h
+    ex = draw(st.integers(0, magnitude)) if magnitude else 0
+    e1 = draw(st.integers(-magnitude, magnitude)) if magnitude else 0
+    args = (draw(_nonzero((n, c, h, w), ex)), draw(_nonzero((f, c, k1h, k1w), e1)), draw(values((f,), scale=ex + e1)),
+            draw(_nonzero((f, f, k2h, k2w), -e1)), draw(values((f,), scale=ex)))
     kwargs = {}
     if stride is not None:
         kwargs["stride"] = draw(st.sampled_from(stride))
     if projection:
         kwargs["w_proj"] = draw(_nonzero((f, c, 1, 1)))
-        kwargs["b_proj"] = draw(values((f,)))
+        kwargs["b_proj"] = draw(values((f,), scale=ex))
     return Case(args, kwargs)
 
 
@@ -279,33 +293,40 @@ def _group(name, points, description, cases, examples=(), prop=None, **kw):
                          shape_only=name == "shape", **kw)
 
 
+# Square inputs everywhere but all_at_once: a mistake in one feature costs that feature's
+# group(s) and all_at_once.
 GROUPS = (
     _group("shape", 1, "Output shape (N, F, (H - 1) // stride + 1, (W - 1) // stride + 1).",
            st.one_of(block_cases(stride=(1,)), block_cases(projection=True, stride=(1, 2)))),
-    _group("identity", 3, "Identity shortcut, 3x3 kernels, stride 1: relu(F(x) + x).",
+    _group("identity", 2, "Identity shortcut, 3x3 kernels, stride 1: relu(F(x) + x).",
            block_cases(kernels=(3,), stride=(1,)), [_fixed(1, stride=1)]),
     _group("relu_placement", 2, "1x1 kernels (no padding involved): relu between the convolutions and "
            "after the addition only.", block_cases(kernels=(1,), stride=(1,)),
            [_fixed(2, c=1, h=3, w=3, k1=(1, 1), k2=(1, 1), stride=1)]),
     _group("same_padding", 2, "Same padding (Kh // 2, Kw // 2) for 3x3, 5x5 and non-square odd kernels.",
            block_cases(kernels=(3, 5), square=False, size=(5, 12), stride=(1,), fits_unpadded=True),
-           [_fixed(3, h=4, w=6, k1=(3, 5), k2=(5, 3), stride=1)],
+           [_fixed(3, h=6, w=6, k1=(3, 5), k2=(5, 3), stride=1)],
            prop=_prop("padding_zero", _valid_branch_shape)),
     _group("projection", 2, "Projection shortcut (1x1 convolution with bias), stride 1, C != F allowed.",
            block_cases(projection=True, stride=(1,)), [_fixed(4, c=2, f=3, stride=1)]),
     _group("stride", 3, "Stride 2 with a projection shortcut: the first convolution and the projection "
            "are strided, the second convolution is not.",
-           block_cases(projection=True, stride=(2,), size=(2, 12)), [_fixed(5, c=2, f=2, h=6, w=7, stride=2)],
+           block_cases(projection=True, stride=(2,), size=(2, 12)), [_fixed(5, c=2, f=2, h=7, w=7, stride=2)],
            prop=_prop("projection_without_stride", _unstrided_projection_shape)),
     _group("defaults", 1, "Called with x, w1, b1, w2, b2 only: stride 1 and the identity shortcut.",
            block_cases(), [_fixed(6)]),
+    _group("all_at_once", 1, "Everything at once: N, C and F of 4 or 5, H != W, odd non-square "
+           "kernels, stride 2, projection shortcut, values of wide magnitudes.",
+           block_cases(batch=(4, 5), channels=(4, 5), filters=(4, 5), size=(4, 11), kernels=(3, 1, 5),
+                       square=False, projection=True, stride=(2,), non_square=True, magnitude=12),
+           [_fixed(7, n=4, c=4, f=5, h=7, w=9, k1=(3, 5), k2=(5, 1), stride=2)]),
 )
 
 EXERCISE = CodeExercise(
     name="residual-block",
     title="Residual block (forward pass)",
     summary="numpy residual_block_forward: relu(conv(relu(conv(x))) + shortcut), identity or 1x1 projection",
-    version="1",
+    version="2",  # 2: square inputs except all_at_once (N, C > 1, F >= 4, H != W, wide magnitudes)
     statement=STATEMENT,
     functions=(Function(FN, "x, w1, b1, w2, b2, stride=1, w_proj=None, b_proj=None", """\
 Forward pass of a basic residual block:

@@ -1,5 +1,9 @@
 """Showing a check result in the terminal (or a notebook): a rich table of groups and
-points, then each failing group's message, diagnosis and counterexample."""
+points, then each failing group's message, diagnosis and counterexample.
+
+Feedback quotes the submission's own exception messages and names: student text. It reaches
+the console only through :mod:`grader.sanitize` (no control characters, escape sequences,
+bidi overrides or rich markup), however the checker built it."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.results import PASSED, SubmissionResult
+from grader.sanitize import rich, visible
 
 __all__ = ["print_result", "failing_group_texts"]
 
@@ -37,22 +42,22 @@ def failing_group_texts(tests) -> list[tuple[object, str]]:
 def print_result(result: SubmissionResult, *, console: Console | None = None) -> None:
     """Print the points table, then the feedback of every group that lost points."""
     console = console or Console()
-    table = Table(title=f"{result.exercise}: {result.submission}", title_justify="left")
+    table = Table(title=f"{rich(result.exercise)}: {rich(result.submission)}", title_justify="left")
     table.add_column("group")
     table.add_column("points", justify="right")
     table.add_column("result")
     for t in result.tests:
-        table.add_row(t.name, f"{t.score:g}/{t.max_score:g}", Text(t.status, style=_STYLE.get(t.status, "")))
+        table.add_row(rich(t.name), f"{t.score:g}/{t.max_score:g}", Text(visible(t.status), style=_STYLE.get(t.status, "")))
     table.add_section()
     table.add_row("total", f"{result.score:g}/{result.max_score:g}",
                   Text(result.status, style=_STYLE.get(result.status, "")))
     console.print(table)
     if result.status == "error":
-        console.print(Text(result.tests[0].output if result.tests else result.feedback, style="red"),
+        console.print(Text(visible(result.tests[0].output if result.tests else result.feedback), style="red"),
                       soft_wrap=True)
         return
     for t, text in failing_group_texts(result.tests):
-        console.rule(Text(f"{t.name}: {t.score:g}/{t.max_score:g}", style="bold"), align="left")
-        console.print(Text(text), soft_wrap=True)
+        console.rule(Text(visible(f"{t.name}: {t.score:g}/{t.max_score:g}", one_line=True), style="bold"), align="left")
+        console.print(Text(visible(text)), soft_wrap=True)
     if result.status == PASSED:
         console.print(Text("All property groups pass: full marks.", style="green"))

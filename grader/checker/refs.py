@@ -101,10 +101,14 @@ def pool_ceil(kind: str, x, kernel_size, stride=None) -> np.ndarray:
     return _np(fn(_c(x), pair(kernel_size), pool_stride(kernel_size, stride), ceil_mode=True))
 
 
-def window_backward(dout, x, kernel_size, stride, route, *, accumulate: bool = True) -> np.ndarray:
+def window_backward(dout, x, kernel_size, stride, route, *, accumulate: bool = True,
+                    offset: bool = True) -> np.ndarray:
     """A pooling backward written as loops: ``route(window, g) -> patch`` gives the gradient
-    of one window; ``accumulate=False`` overwrites where windows overlap (a common bug)."""
+    of one window; ``accumulate=False`` overwrites where windows overlap, ``offset=False``
+    puts the window of output (i, j) at (i, j) instead of (i*sh, j*sw) (common bugs)."""
     (kh, kw), (sh, sw) = pair(kernel_size), pool_stride(kernel_size, stride)
+    if not offset:
+        sh = sw = 1
     dx = np.zeros_like(np.asarray(x, dtype=np.float64))
     N, C, HO, WO = dout.shape
     for n in range(N):

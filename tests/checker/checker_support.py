@@ -10,16 +10,36 @@ from grader.checker import code_exercises
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 _EXPECT = re.compile(r"^# expect: (\S+)", re.MULTILINE)
+_LOSES = re.compile(r"^# loses: (.+)$", re.MULTILINE)
+#: The ``# expect:`` value of a buggy file that must lose points with no diagnosis at all.
+SILENT = "silent"
 
 
 def expectation(path: Path) -> str | None:
-    """The misconception key a buggy file must be diagnosed with ("-": none required),
-    or None for a correct file (full marks)."""
+    """What a buggy file's ``# expect:`` line asks, or None for a correct file (full marks):
+    a misconception KEY (named, and no other key named: right or silent), "silent" (points
+    lost, nothing named) or "-" (points lost, no requirement on the diagnosis)."""
     match = _EXPECT.search(path.read_text(encoding="utf-8"))
     return match.group(1) if match else None
+
+
+def lost_groups(path: Path) -> set[str] | None:
+    """The ``# loses: GROUP ...`` line of a buggy file: exactly the groups it must fail when
+    graded with the real budget (the scope of each group), or None when it has none."""
+    match = _LOSES.search(path.read_text(encoding="utf-8"))
+    return set(match.group(1).split()) if match else None
+
+
+def check_diagnosis(result, expected: str) -> None:
+    """Assert what ``# expect:`` asks of a failed result's diagnoses."""
+    named = set(result.misconceptions)
+    if expected == SILENT:
+        assert not named, f"a diagnosis was named for a bug the catalogue does not hold: {named}\n{result.feedback}"
+    elif expected != "-":
+        assert expected in named, result.feedback
+        assert named == {expected}, f"wrong diagnoses next to {expected}: {named - {expected}}\n{result.feedback}"
 
 
 def quick(name: str, *, max_examples: int = 2, shrink_budget: int = 2):
     """The exercise with a smaller example budget: the same grading code path, fewer calls."""
     return dataclasses.replace(code_exercises()[name], max_examples=max_examples, shrink_budget=shrink_budget)
-

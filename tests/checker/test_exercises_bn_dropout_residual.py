@@ -3,9 +3,11 @@
 Every submission under ``tests/checker/submissions/<exercise>/`` runs in the real sandbox
 through ``check_submission``: the model solution and every ``correct_*.py`` (different
 styles) score full marks on every group; every ``bug_*.py`` loses the points of the group
-listed below, and when its header says ``# expect: KEY`` the feedback names that catalogued
-misconception. A bug file is graded on that one group only (groups are independent, so the
-group's result is the one full grading gives) to keep the suite fast.
+listed below, and its header's ``# expect:`` says what that group's diagnosis must be: a
+catalogued KEY (named), "silent" (nothing named) or "-" (no requirement). A bug file is graded
+on that one group only (groups are independent, so the group's result is the one full grading
+gives) to keep the suite fast; a few are graded in full below, where the claim is about every
+group (what a float32 batch norm loses, which diagnoses a dropout bug gets).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from checker_support import SUBMISSIONS, expectation
+from checker_support import SILENT, SUBMISSIONS, check_diagnosis, expectation
 
 from exercises import batchnorm2d, dropout, residual_block
 from grader.checker import check_submission
@@ -46,6 +48,8 @@ BUG_GROUPS = {
         "bug_off_by_one": "per_channel",
         "bug_transposed_axis": "dgamma",
         "bug_wrong_default": "defaults",
+        "bug_one_pass_variance": "large_offset",
+        "bug_float32_graph": "large_offset",
     },
     "dropout": {
         "bug_scaled_by_keep_probability": "scale",
@@ -61,6 +65,9 @@ BUG_GROUPS = {
         "bug_off_by_one": "mask_matches_output",
         "bug_transposed_axis": "shape",
         "bug_wrong_default": "p_zero",
+        "bug_fixed_drop_count": "independence",
+        "bug_mask_one_draw": "seeded",
+        "bug_divides_by_p": "scale",
     },
     "residual_block": {
         "bug_relu_before_add": "relu_placement",
@@ -77,6 +84,7 @@ BUG_GROUPS = {
         "bug_off_by_one": "identity",
         "bug_transposed_axis": "same_padding",
         "bug_wrong_default": "defaults",
+        "bug_same_padding_height_only": "same_padding",
     },
 }
 
@@ -126,7 +134,9 @@ def test_buggy_submission_loses_points_and_names_its_misconception(folder, path,
     [test] = result.tests
     assert (test.status, test.score) == ("failed", 0.0), test.output
     key = _expected_key(path)
-    if key != "-":
+    if key == SILENT:
+        assert test.misconception is None and "Diagnosis:" not in test.output, test.output
+    elif key != "-":
         message = next(m.message for m in exercise.misconceptions if m.key == key)
         assert test.misconception == key, test.output
         assert f"Diagnosis: {message}" in result.feedback
@@ -137,7 +147,7 @@ def test_every_misconception_has_a_buggy_file_and_three_correct_styles_exist(fol
     exercise = MODULES[folder].EXERCISE
     files = {p.stem: p for p in (SUBMISSIONS / folder).glob("bug_*.py")}
     assert set(files) == set(BUG_GROUPS[folder]), "every bug file is listed with its group"
-    named = {_expected_key(p) for p in files.values()} - {"-"}
+    named = {_expected_key(p) for p in files.values()} - {"-", SILENT}
     catalogue = {m.key for m in exercise.misconceptions}
     assert named == catalogue and len(catalogue) >= 4
     assert {"bug_off_by_one", "bug_transposed_axis", "bug_wrong_default"} <= set(files)
@@ -204,3 +214,72 @@ def test_a_student_exception_inside_a_property_is_not_swallowed():
         raise StudentFailure("ValueError: boom (solution.py, line 3)")
     with pytest.raises(StudentFailure):
         dropout._prop(dropout._scale)(dropout.Case((np.ones(3), 0.5, Rng(0))), crash)
+
+
+# --- whole gradings where the claim is about every group --------------------------------------
+
+
+def test_a_float32_batch_norm_loses_exactly_the_two_large_offset_groups():
+    # float32 holds about 7 digits: 1e7 + 0.25 rounds to 1e7, so no float32 code can pass the
+    # large-offset groups, and every other group, wide magnitudes included, must still pass.
+    result = check_submission(SUBMISSIONS / "batchnorm2d" / "bug_float32_graph.py")
+    failed = {t.name for t in result.tests if t.status != "passed"}
+    assert failed == {"large_offset", "backward_large_offset"}, result.feedback
+    assert not result.misconceptions
+
+
+@pytest.mark.parametrize("stem", ["bug_fixed_drop_count", "bug_mask_one_draw", "bug_divides_by_p",
+                                  "bug_p_as_keep_probability", "bug_mask_not_from_rng"])
+def test_dropout_mistakes_are_named_right_or_not_at_all_in_every_group(stem):
+    path = SUBMISSIONS / "dropout" / f"{stem}.py"
+    result = check_submission(path)
+    assert result.score < result.max_score
+    check_diagnosis(result, _expected_key(path))
+
+
+# --- the independence properties on their own (in process, with real generators) -------------
+
+
+def _permutation_call(name, x, p, rng):
+    """Drops exactly round(p * n) elements, a random subset (not independent)."""
+    gen = np.random.default_rng(rng.seed)
+    keep = np.ones(x.size)
+    keep[gen.permutation(x.size)[:round(p * x.size)]] = 0
+    keep = keep.reshape(x.shape)
+    return x * keep / (1 - p), keep
+
+
+def _one_draw_call(name, x, p, rng):
+    keep = np.full(x.shape, float(np.random.default_rng(rng.seed).random() >= p))
+    return x * keep / (1 - p), keep
+
+
+@pytest.mark.parametrize("q", [0.01, 0.1, 0.3, 0.5, 0.81, 0.99])
+def test_binomial_intervals_leave_at_most_the_given_tail_on_each_side(q):
+    from math import comb
+
+    lo, hi = dropout._binomial_interval(dropout.TRIALS, q, 1e-9)
+    pmf = [comb(dropout.TRIALS, k) * q ** k * (1 - q) ** (dropout.TRIALS - k) for k in range(dropout.TRIALS + 1)]
+    assert sum(pmf[:lo]) <= 1e-9 and sum(pmf[hi + 1:]) <= 1e-9
+    # ... and they are the tightest such: one more value on either side would pass the tail.
+    assert lo == 0 or sum(pmf[:lo + 1]) > 1e-9
+    assert hi == dropout.TRIALS or sum(pmf[hi:]) > 1e-9
+
+
+def test_independence_properties_pass_a_correct_dropout_and_name_the_two_mistakes():
+    marginal, independent = dropout._prop(dropout._marginal), dropout._prop(dropout._independent)
+    for seed in range(0, 4000, 500):
+        for p in dropout.MARGINAL_P:
+            for n in (1, 2, 3):
+                assert marginal(dropout.Case((np.ones(n), p, Rng(seed))), _model_call()) is None, (seed, p, n)
+        for p in dropout.P_VALUES:
+            for n in (2, 4, 6):
+                assert independent(dropout.Case((np.ones(n), p, Rng(seed))), _model_call()) is None, (seed, p, n)
+    # The issue's example: a 1-element input at p = 0.3 is never dropped by a fixed count.
+    failure = marginal(dropout.Case((np.ones(1), 0.3, Rng(7))), _permutation_call)
+    assert failure is not None and failure.misconception == "fixed_drop_count"
+    for p in dropout.P_VALUES:
+        for n in (2, 3, 6):
+            case = dropout.Case((np.ones(n), p, Rng(11)))
+            assert independent(case, _permutation_call).misconception == "fixed_drop_count", (p, n)
+            assert independent(case, _one_draw_call).misconception == "mask_one_draw", (p, n)

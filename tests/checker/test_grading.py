@@ -11,7 +11,7 @@ import numpy as np
 from checker_support import SUBMISSIONS, quick
 from hypothesis import strategies as st
 
-from grader.checker import Case, CodeSource, check, check_submission, code_exercises, write_starter
+from grader.checker import Case, CodeSource, Failure, check, check_submission, code_exercises, write_starter
 from grader.checker.strategies import fixed_values
 from grader.sandbox import SandboxLimits
 
@@ -220,3 +220,85 @@ def test_shrinking_is_bounded_in_executions_and_keeps_the_counterexample_small()
     inputs = single.counterexample["inputs"]
     sizes = [np.asarray(inputs[name]).size for name in ("x", "w", "b")]
     assert sum(sizes) <= 20, sizes
+
+
+def _conv_case(padding, stride=1, h=5, w=5):
+    return Case((fixed_values(4, (1, 1, h, w)), fixed_values(5, (1, 1, 3, 3)), fixed_values(6, (1,))),
+                {"stride": stride, "padding": padding})
+
+
+def _diagnosed(folder, stem, exercise, group, cases):
+    spec = _one_group(exercise, group, cases=st.sampled_from(cases), examples=())
+    [test] = check_submission(SUBMISSIONS / folder / f"{stem}.py", exercise=spec).tests
+    assert test.status == "failed", test.output
+    return test.misconception
+
+
+def test_a_misconception_is_named_only_when_no_other_entry_explains_the_failing_cases_as_well():
+    # One-sided padding of 1 gives exactly the output one row and one column short: the case
+    # cannot tell the two apart, so nothing is named; with padding 2 only one explains it.
+    one_side = ("conv2d_forward", "bug_padding_one_side", "conv2d-forward", "padding")
+    assert _diagnosed(*one_side, [_conv_case(1)]) is None
+    assert _diagnosed(*one_side, [_conv_case(2)]) == "padding_one_side"
+    short = ("conv2d_forward", "bug_off_by_one", "conv2d-forward", "padding")
+    assert _diagnosed(*short, [_conv_case(1)]) is None
+    assert _diagnosed(*short, [_conv_case(2)]) == "output_one_short"
+    # A tuple padding read as its first entry: (0, 2) is also "padding ignored", (2, 1) is not.
+    first = ("conv2d_forward", "bug_padding_first_entry", "conv2d-forward", "padding_tuple")
+    assert _diagnosed(*first, [_conv_case((0, 2))]) is None
+    assert _diagnosed(*first, [_conv_case((2, 1))]) == "padding_first_entry"
+    stride = ("conv2d_forward", "bug_stride_first_entry", "conv2d-forward", "stride_tuple")
+    assert _diagnosed(*stride, [_conv_case(0, (1, 2), w=7)]) is None  # (1, 2) read as (1, 1): stride ignored too
+    assert _diagnosed(*stride, [_conv_case(0, (2, 1), w=7)]) == "stride_first_entry"
+
+
+def test_a_misconception_must_explain_every_failing_case_up_to_the_cap():
+    from grader.checker.grading import _DIAGNOSIS_CASES, _diagnose, _Evaluation
+
+    spec = code_exercises()["conv2d-forward"]
+    group = next(g for g in spec.groups if g.name == "padding")
+    entries = {m.key: m.reference for m in spec.misconceptions}
+
+    def evaluations(outputs):  # the student's output on each case, as grading records it
+        return [_Evaluation(c, Failure("wrong"), got=out(*c.args, **c.kwargs), comparable=True)
+                for c, out in outputs]
+
+    def named(outputs):
+        first, *rest = evaluations(outputs)
+        found = _diagnose(spec, group, first, rest)
+        return found.key if found else None
+
+    p1, p2, p3 = _conv_case(1), _conv_case(2), _conv_case(3, h=6, w=6)
+    short, side = entries["output_one_short"], entries["padding_one_side"]
+    assert named([(p1, short), (p2, short)]) == "output_one_short"  # one-sided explains p1 only
+    assert named([(p1, side), (p2, side), (p3, side)]) == "padding_one_side"
+    # One case that no entry explains silences the diagnosis ...
+    assert named([(p2, side), (p3, lambda *a, **k: np.ones_like(side(*a, **k)))]) is None
+    # ... unless it lies past the cap: the evidence is the first _DIAGNOSIS_CASES distinct cases.
+    cases = [_conv_case(2, h=h, w=h) for h in range(4, 4 + _DIAGNOSIS_CASES)]
+    odd = _conv_case(2, h=20, w=20)
+    assert named([(c, side) for c in cases] + [(odd, lambda *a, **k: np.ones_like(side(*a, **k)))]) \
+        == "padding_one_side"
+
+
+def test_avgpool_default_stride_group_tells_a_window_not_offset_from_a_wrong_default():
+    # With stride=None both mistakes give the same dx; the group's second call with the
+    # stride given tells them apart, so each is named as what it is.
+    assert _diagnosed("avgpool2d", "bug_backward_window_not_offset", "avgpool2d", "backward_default_stride",
+                      [Case((fixed_values(1, (1, 1, 2, 3)), fixed_values(2, (1, 1, 6, 9)), 3))]) \
+        == "backward_window_not_offset"
+    assert _diagnosed("avgpool2d", "bug_backward_stride_default_one", "avgpool2d", "backward_default_stride",
+                      [Case((fixed_values(1, (1, 1, 2, 3)), fixed_values(2, (1, 1, 6, 9)), 3))]) \
+        == "backward_stride_default_one"
+    # And with an explicit stride, only the window not offset is wrong at all.
+    assert _diagnosed("avgpool2d", "bug_backward_window_not_offset", "avgpool2d", "backward_spread",
+                      [Case((fixed_values(1, (1, 1, 2, 4)), fixed_values(2, (1, 1, 6, 9)), 3, 2))]) \
+        == "backward_window_not_offset"
+
+
+def test_the_dropout_scale_group_tells_dividing_by_p_from_p_read_as_the_keep_probability():
+    from grader.sandbox import Rng
+
+    case = Case((np.array([0.5, -1.25, 2.0, 0.75, -0.5, 1.5]), 0.25, Rng(3)))
+    assert _diagnosed("dropout", "bug_divides_by_p", "dropout", "scale", [case]) == "divides_by_p"
+    assert _diagnosed("dropout", "bug_p_as_keep_probability", "dropout", "scale", [case]) == "p_as_keep_probability"

@@ -1,5 +1,8 @@
 # cnngrade exercise: batchnorm2d
-"""Correct: computes in float32 and backpropagates through the staged graph (cs231n style)."""
+"""Computes in float32 and backpropagates through the staged graph (cs231n style): right on
+every group but the two large-offset ones, whose channel means near 1e7 float32 cannot hold
+(1e7 + 0.25 rounds to 1e7), so it must lose exactly those (and nothing is diagnosed)."""
+# expect: silent
 import numpy as np
 
 
