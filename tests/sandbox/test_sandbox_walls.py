@@ -157,3 +157,82 @@ def test_landlock_confines_writes_tcp_and_signals(tmp_path):
         listener.close()
     assert (allowed / "ok.txt").read_text() == "fine"
     assert not (outside / "nope.txt").exists()
+
+
+# --- the walls alone: a child with no in-process guards at all ----------------------------
+# What a submission that has disarmed every guard can do is what this program does: it runs
+# under the kernel layer's walls with no audit hook, no import blocker, ctypes at hand.
+UNGUARDED = r'''
+import ctypes, errno, json, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+out = {}
+def sys_errno(name, nr, *args):
+    ctypes.set_errno(0)
+    out[name] = 0 if libc.syscall(nr, *args) != -1 else ctypes.get_errno()
+def attempt(name, fn):
+    try:
+        fn()
+        out[name] = 0
+    except OSError as exc:
+        out[name] = exc.errno or -1
+N = json.loads(sys.argv[1])
+sys_errno("unshare_user", N["unshare"], 0x10000000)
+sys_errno("mount_tmpfs", N["mount"], b"none", b"/tmp", b"tmpfs", 0, None)
+sys_errno("ptrace_init", N["ptrace"], 16, 1, 0, 0)        # PTRACE_ATTACH to PID 1
+sys_errno("keyctl", N["keyctl"], 0, 0, 0, 0)
+sys_errno("io_uring", N["io_uring_setup"], 8, ctypes.create_string_buffer(120))
+sys_errno("open_by_handle", N["open_by_handle_at"], -100, ctypes.create_string_buffer(16), 0)
+sys_errno("bpf", N["bpf"], 0, 0, 0)
+sys_errno("pidfd_open_1", N["pidfd_open"], 1, 0)
+attempt("kill_init", lambda: os.kill(1, 9))
+attempt("setxattr_own_file", lambda: os.setxattr("/sandbox/solution.py", "user.x", b"1"))
+attempt("write_core_pattern", lambda: open("/proc/sys/kernel/core_pattern", "w").write("|/x"))
+attempt("write_system", lambda: open("/usr/lib/x86_64-linux-gnu/cnngrade-owned", "w"))
+attempt("read_shadow", lambda: open("/etc/shadow").read())
+attempt("read_host_root", lambda: os.listdir("/proc/1/root"))
+attempt("connect_tcp", lambda: socket.create_connection(("127.0.0.1", 1), timeout=1))
+attempt("fill_tmp", lambda: open("/tmp/fill", "wb").write(b"x" * (64 << 20)))
+attempt("exec_from_tmp", lambda: (open("/tmp/t.sh", "w").write("#!/bin/sh\n"), os.chmod("/tmp/t.sh", 0o755), os.execv("/tmp/t.sh", ["t"])))
+out["uid"], out["pid"] = os.getuid(), os.getpid()
+out["caps"] = [l.split()[1] for l in open("/proc/self/status") if l.startswith(("CapEff", "CapPrm", "CapBnd"))]
+print(json.dumps(out))
+'''
+
+
+@pytest.mark.skipif(ARCH != "x86_64", reason="system call numbers below are x86-64's")
+@pytest.mark.parametrize("layer", ["bwrap", "linux"])
+def test_kernel_walls_hold_without_any_in_process_guard(layer, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from grader.sandbox import _isolation
+    from sandbox_support import require_layer
+
+    require_layer(layer)
+    numbers = json.dumps(_jail.ARCHES["x86_64"][1])
+    source = _isolation.memfd("submission", b"x = 1\n")
+    r, w = os.pipe()
+    root = tmp_path / "root"
+    root.mkdir()
+    argv, extra = _isolation.child_argv(
+        layer, source_fd=source, req_fd=r, resp_fd=w, filename="solution.py",
+        tmp_bytes=4 << 20, folder_bytes=4 << 20, child_source=UNGUARDED, config_json=numbers,
+        root=str(root))
+    try:
+        proc = subprocess.run(argv, pass_fds=(source, r, w, *extra), capture_output=True,
+                              text=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+                              start_new_session=True)
+    finally:
+        for fd in (source, r, w, *extra):
+            os.close(fd)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    refused = {"unshare_user", "mount_tmpfs", "ptrace_init", "keyctl", "io_uring", "open_by_handle",
+               "bpf", "pidfd_open_1", "kill_init", "setxattr_own_file", "write_core_pattern",
+               "write_system", "read_shadow", "read_host_root", "connect_tcp", "fill_tmp",
+               "exec_from_tmp"}
+    assert {k for k in refused if out[k] == 0} == set(), out
+    assert out["uid"] != 0 and out["pid"] != 1
+    assert out["caps"] == ["0000000000000000"] * 3
