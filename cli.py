@@ -8,26 +8,49 @@ validation live in the library, so a notebook can make the same calls. A user mi
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
 from grader.errors import SandboxError, UserError
+from grader.sanitize import terminal
+
+
+def _plain_warnings(shown: set[str]):
+    """A ``warnings.showwarning`` that prints a SandboxWarning as one plain line on stderr
+    ("Warning: ...", no file and line), once per message; other warnings as Python prints them."""
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        from grader.sandbox import SandboxWarning
+
+        if not issubclass(category, SandboxWarning):
+            return default(message, category, filename, lineno, file, line)
+        text = terminal(message, one_line=True)
+        if text not in shown:
+            shown.add(text)
+            click.echo(f"Warning: {text}", err=True)
+
+    return show
 
 
 class _Cli(click.Group):
     """Turns UserError from any verb into one line on stderr and exit status 2, and
-    SandboxError (the sandbox cannot start on this machine) into one line and status 1."""
+    SandboxError (the sandbox cannot start on this machine) into one line and status 1.
+    A SandboxWarning (fewer protections than the platform could give) is one plain line."""
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _plain_warnings(set())
+                return super().invoke(ctx)
         except UserError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {terminal(exc, one_line=True)}", err=True)
             sub = ctx.invoked_subcommand
             click.echo(f"Try 'cnngrade {sub + ' ' if sub else ''}--help' for help.", err=True)
             ctx.exit(2)
         except SandboxError as exc:  # the machine, not the user or the student
-            click.echo(f"Error: {exc}. Nothing was graded; 'cnngrade doctor' shows what is "
+            click.echo(f"Error: {terminal(exc, one_line=True)}. Nothing was graded; 'cnngrade doctor' shows what is "
                        f"missing.", err=True)
             ctx.exit(1)
 
@@ -152,9 +175,12 @@ def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir, force):
               show_default=True,
               help="Sandbox layer: 'kernel' takes bubblewrap, else the built-in Linux layer, and refuses to run "
                    "without one; 'none' accepts in-process protections only (never for a class you do not trust).")
+@click.option("--regrade", "regrade", multiple=True, metavar="NAME",
+              help="Grade submission NAME again even if the cache holds its result (repeatable).")
+@click.option("--force", is_flag=True, help="Grade every submission again, ignoring the cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines and no summary (exit status only).")
 def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, similarity_threshold, no_similarity,
-          max_examples, secret_file, isolation, quiet):
+          max_examples, secret_file, isolation, regrade, force, quiet):
     """Grade a folder of submissions into a gradebook, feedback files and a class report.
 
     SUBMISSIONS is a folder with one entry per student: a folder holding solution.py (or
@@ -162,9 +188,12 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
     graded on the public cases students see with 'cnngrade check' and on hidden cases drawn
     from the instructor secret (see --secret-file): its points need both. Results are cached in
     OUT as they finish: rerunning the same command after an interruption resumes, and
-    unchanged submissions are never graded twice. Exit status 0 when every submission
+    unchanged submissions are never graded twice (unless --regrade NAME or --force). Entries
+    whose name cannot be a submission name are skipped with the reason (skipped.json, the
+    report, the summary). One run at a time per OUT. Exit status 0 when every submission
     received a grade (whatever it scored); 1 when the grader itself failed on some (they
-    are graded again by the next run); 2 for a usage mistake (nothing is written).
+    are graded again by the next run); 2 for a usage mistake (nothing is written) or an OUT
+    another run is writing; 130 on Ctrl-C (what was graded stays cached: rerun to resume).
 
     Example: cnngrade grade examples/class --exercise conv2d-forward --out out --export csv
     --roster examples/class/roster.csv
@@ -173,13 +202,22 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
     from grader.batch.similarity import DEFAULT_THRESHOLD
     from grader.batch.summary import print_summary
 
-    graded = grade_class(
-        submissions, exercise=exercise, out_dir=out_dir, jobs=jobs, scheduler=scheduler,
-        exports=exports, roster=roster, progress=not quiet,
-        similarity=not no_similarity, max_examples=max_examples, secret_file=secret_file,
-        isolation=isolation,
-        threshold=DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold,
-    )
+    from grader.batch.grading import GradingInterrupted
+
+    try:
+        graded = grade_class(
+            submissions, exercise=exercise, out_dir=out_dir, jobs=jobs, scheduler=scheduler,
+            exports=exports, roster=roster, progress=not quiet,
+            similarity=not no_similarity, max_examples=max_examples, secret_file=secret_file,
+            isolation=isolation, regrade=regrade, force=force,
+            threshold=DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold,
+        )
+    except GradingInterrupted as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:  # before grading started: nothing to resume
+        click.echo("interrupted: 0 graded, rerun the same command to resume", err=True)
+        sys.exit(130)
     if not quiet:
         print_summary(graded)
     sys.exit(1 if graded.grader_failures else 0)

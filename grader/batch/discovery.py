@@ -8,6 +8,11 @@ index pages) is skipped and listed, never graded.
 An entry that exists but cannot be graded (a folder with several code files, a symbolic
 link, an unreadable or binary file) is still a :class:`Submission`, carrying a ``problem``
 sentence: the batch turns it into an ``"error"`` grade instead of stopping the class.
+
+An entry whose *name* cannot be a submission name (:func:`name_problem`: not UTF-8, a
+control or bidi character, a slash or backslash, a name cnngrade writes in OUT) is not a
+submission at all: it is :class:`Skipped` with the reason, listed in the summary, the report
+and ``OUT/skipped.json``, and the rest of the class is graded.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.batch.exports import EXPORT_FORMATS, export_filename
 from grader.errors import UserError
+from grader.sanitize import BIDI_CONTROLS
 
-__all__ = ["Submission", "Scan", "discover", "scan", "load_source", "CODE_SUFFIXES", "MAX_SOURCE_BYTES"]
+__all__ = ["Submission", "Skipped", "Scan", "discover", "scan", "load_source", "name_problem", "shown_name",
+           "RESERVED_NAMES", "CODE_SUFFIXES", "MAX_SOURCE_BYTES"]
 
 #: File endings graded as code (compared case-insensitively).
 CODE_SUFFIXES = (".py", ".ipynb")
@@ -28,6 +36,15 @@ CODE_SUFFIXES = (".py", ".ipynb")
 MAX_SOURCE_BYTES = 2_000_000
 # LMS and OS clutter that is never a submission.
 _CLUTTER = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"}
+#: Names in OUT that cnngrade writes itself; no submission may be called so (compared
+#: case-insensitively: OUT may live on a case-insensitive filesystem).
+RESERVED_NAMES = frozenset(
+    {"grades.json", "grades.csv", "report.html", "similarity.html", "skipped.json"}
+    | {export_filename(f) for f in EXPORT_FORMATS}
+)
+_RESERVED_FOLDED = frozenset(n.casefold() for n in RESERVED_NAMES)
+#: A longer name cannot be a folder on common filesystems (255 bytes, minus room for suffixes).
+MAX_NAME_BYTES = 200
 
 
 @dataclass(frozen=True)
@@ -50,32 +67,70 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An entry of the submissions folder that is not graded, and why."""
+
+    entry: str
+    """The entry's name as shown (bytes that are not UTF-8 written as ``\\xff``); display
+    it through :mod:`grader.sanitize`, it is still student text."""
+    reason: str
+    """Why it was skipped (one sentence)."""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"entry": self.entry, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Scan:
     """What :func:`scan` found: the submissions and the entries it skipped."""
 
     submissions: list[Submission]
     """Submissions in name order (case-insensitive, then exact)."""
-    skipped: list[str] = field(default_factory=list)
-    """Names of entries that are not submissions (non-code files, hidden files...)."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Entries that are not submissions (non-code files, hidden files, names that cannot be
+    a submission name), with the reason, in entry-name order."""
+
+    @property
+    def skipped_names(self) -> list[str]:
+        return [s.entry for s in self.skipped]
 
 
 def _is_code(path: Path) -> bool:
     return path.suffix.lower() in CODE_SUFFIXES and not path.name.startswith(".")
 
 
-def _check_name(name: str, folder: Path) -> None:
-    """Refuse entry names that cannot appear in gradebooks and output folders."""
+def shown_name(name: str) -> str:
+    """An entry name as text that can be written anywhere: bytes that are not UTF-8 (which
+    Python holds as lone surrogates) become ``\\xNN``."""
     try:
         name.encode("utf-8")
+        return name
     except UnicodeEncodeError:
-        raise UserError(
-            f"entry {name.encode('utf-8', 'surrogateescape')!r} in {folder} has a name that is "
-            "not valid UTF-8; rename it"
-        ) from None
-    if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise UserError(f"entry {name!r} in {folder} has a control character in its name; rename it")
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a submission name, or None when it can (the one place entry
+    names are validated). A submission name is a key in every gradebook and the folder
+    ``OUT/<name>/``, so it must be valid UTF-8, one safe folder name, shown as written
+    (no control or bidi characters) and none of the files cnngrade writes in OUT."""
+    if shown_name(name) != name:
+        return "its name is not valid UTF-8"
     if not name.strip():
-        raise UserError(f"an entry in {folder} has an empty name once its extension is removed; rename it")
+        return "its name is empty once its extension is removed"
+    if name in (".", "..") or name.startswith("."):
+        return "its name starts with a dot (a hidden file)"
+    if "/" in name or "\\" in name:
+        return "its name holds a slash or a backslash, so it cannot be a folder name in OUT"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "its name holds a control character (a newline, a tab, an escape...)"
+    if any(ch in BIDI_CONTROLS or ch in "\u2028\u2029" for ch in name):
+        return "its name holds a bidirectional-text control, which would display it as another name"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"its name is longer than {MAX_NAME_BYTES} bytes"
+    if name.casefold() in _RESERVED_FOLDED:
+        return f"its name {name!r} collides with a file cnngrade writes in OUT"
+    return None
 
 
 def _folder_entry(entry: Path) -> Submission:
@@ -128,24 +183,29 @@ def scan(submissions_dir: str | os.PathLike) -> Scan:
         raise UserError(f"the submissions folder {folder} cannot be read ({exc.strerror})") from None
 
     found: dict[str, Submission] = {}
-    skipped: list[str] = []
+    skipped: list[Skipped] = []
     for entry in sorted(entries, key=lambda p: p.name):
         raw = entry.name
-        if raw.startswith(".") or raw in _CLUTTER:
-            skipped.append(raw)
+        if raw.startswith("."):
+            skipped.append(Skipped(shown_name(raw), "hidden file or folder"))
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            name = raw
-            _check_name(name, folder)
-            submission = _folder_entry(entry)
-        elif _is_code(entry):
-            name = entry.stem
-            _check_name(name, folder)
-            submission = _file_submission(name, entry, entry)
-        else:
-            _check_name(raw, folder)
-            skipped.append(raw)
+        if raw in _CLUTTER:
+            skipped.append(Skipped(raw, "operating-system or LMS clutter"))
             continue
+        try:
+            is_folder = entry.is_dir() and not entry.is_symlink()
+        except OSError as exc:  # e.g. a name too long for the filesystem's stat
+            skipped.append(Skipped(shown_name(raw), f"it cannot be read ({exc.strerror or exc})"))
+            continue
+        if not is_folder and not _is_code(entry):
+            skipped.append(Skipped(shown_name(raw), "not a folder, .py or .ipynb file"))
+            continue
+        name = raw if is_folder else entry.stem
+        problem = name_problem(name)
+        if problem is not None:
+            skipped.append(Skipped(shown_name(raw), f"not graded: {problem}; rename it"))
+            continue
+        submission = _folder_entry(entry) if is_folder else _file_submission(name, entry, entry)
         if name in found:
             raise UserError(
                 f"two entries in {folder} give the submission name {name!r} "
@@ -154,7 +214,8 @@ def scan(submissions_dir: str | os.PathLike) -> Scan:
         found[name] = submission
 
     if not found:
-        hint = f" (skipped: {', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''})" if skipped else ""
+        names = [s.entry for s in skipped[:5]]
+        hint = f" (skipped: {', '.join(names)}{', ...' if len(skipped) > 5 else ''})" if skipped else ""
         raise UserError(
             f"no submissions in {folder}: expected one folder, NAME.py or NAME.ipynb per student{hint}"
         )
@@ -201,6 +262,8 @@ def load_source(submission: Submission) -> tuple[str, str | None, str | None]:
     except UserError as exc:  # the checker's sentence names the file by its full path: shorten it
         message = str(exc).replace(str(path), shown).rstrip(".")
         return digest, None, (message if shown in message else f"{shown}: {message}") + "."
+    except Exception as exc:  # any other reader failure is this entry's problem, not the class's
+        return digest, None, f"{shown} cannot be read ({type(exc).__name__})."
     return digest, text, None
 
 

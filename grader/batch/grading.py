@@ -11,6 +11,15 @@ The flow of :func:`grade_class`:
    the submissions in flight; rerunning the same command resumes);
 4. the outputs of DESIGN.md 3.3, the exports and the report are rebuilt from the cache.
 
+One run at a time per OUT: the run holds an exclusive ``flock`` on ``OUT/.cnngrade/lock``
+(the holder's pid and start time written inside); a second run stops with a UserError naming
+the holder. The kernel drops the lock when its process dies, so a killed run never blocks the
+next. Ctrl-C raises :class:`GradingInterrupted` (a KeyboardInterrupt) carrying how many
+results are in the cache: those stay, and the same command resumes.
+
+Entries whose name cannot be a submission name are skipped by discovery, with a reason, and
+listed in ``OUT/skipped.json``, the report and the summary (:attr:`GradedClass.skipped`).
+
 Hidden cases (DESIGN.md 3.4): every submission is graded on the public cases of
 ``cnngrade check`` and on hidden ones drawn from an instructor secret: the file
 ``secret_file``, else ``OUT/.cnngrade/secret``, created (64 random hex digits, mode 0600) on
@@ -19,6 +28,7 @@ the first run. The cache keys on the secret's fingerprint, so another secret reg
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import secrets
 import sqlite3
@@ -28,26 +38,79 @@ from pathlib import Path
 
 import grader
 from grader.batch.cache import CACHE_FILENAME, CacheKey, ResultCache
-from grader.batch.discovery import Submission, load_source, scan
+from grader.batch.discovery import Skipped, Submission, load_source, scan
 from grader.batch.executors import make_executor
 from grader.batch.exports import Roster, load_roster, validate_exports
-from grader.batch.outputs import OutputSummary, check_submission_name, write_outputs
+from grader.batch.outputs import OutputSummary, write_outputs
 from grader.batch.progress import Progress
 from grader.batch.similarity import DEFAULT_THRESHOLD, SimilarPair, find_similar
 from grader.batch.worker import make_task
 from grader.errors import UserError
 from grader.results import SubmissionResult
 
-__all__ = ["grade_class", "GradedClass", "SIMILARITY_AUTO_LIMIT", "SECRET_FILENAME", "read_secret"]
+__all__ = ["grade_class", "GradedClass", "GradingInterrupted", "SIMILARITY_AUTO_LIMIT", "SECRET_FILENAME",
+           "LOCK_FILENAME", "read_secret"]
 
 #: Above this many submissions the report leaves similarity out (its index grows with the class).
 SIMILARITY_AUTO_LIMIT = 5000
 #: Where the instructor secret of the hidden cases lives inside OUT unless given elsewhere.
 SECRET_FILENAME = os.path.join(".cnngrade", "secret")
+#: The file a run holds an exclusive flock on, so two runs never write one OUT at once.
+LOCK_FILENAME = os.path.join(".cnngrade", "lock")
 #: The shortest secret accepted: a student shown a hidden counterexample could otherwise try
 #: short secrets offline until one reproduces it, then compute every hidden case.
 MIN_SECRET_CHARS = 16
 _NEW_SECRET_HINT = "python -c 'import secrets; print(secrets.token_hex(32))' > FILE"
+
+
+class GradingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during :func:`grade_class`: every result committed before it stays in
+    the cache, and rerunning the same command resumes from there."""
+
+    def __init__(self, graded: int, total: int):
+        super().__init__(f"interrupted: {graded} graded, rerun the same command to resume")
+        self.graded = graded
+        """Results of this class in the cache (reused or graded before the interruption)."""
+        self.total = total
+        """Submissions in the class."""
+
+
+class _OutLock:
+    """An exclusive ``flock`` on ``OUT/.cnngrade/lock`` for the length of a run.
+
+    flock belongs to the open file: the kernel releases it when the holder exits, is killed
+    or crashes, so a stale lock file never blocks anyone. Where flock does not exist
+    (Windows), runs are not serialised."""
+
+    def __init__(self, out: Path):
+        self.path = out / LOCK_FILENAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 512).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise UserError(f"another 'cnngrade grade' is writing {self.path.parent.parent} ({holder}); wait for "
+                            f"it to finish, or choose another --out") from None
+        os.ftruncate(fd, 0)
+        started = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        os.write(fd, f"pid {os.getpid()} on {os.uname().nodename if hasattr(os, 'uname') else 'this machine'}, "
+                     f"started {started}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
 
 
 class GradedClass(Sequence):
@@ -73,6 +136,8 @@ class GradedClass(Sequence):
         """The file holding the secret the hidden cases were drawn from."""
         self.secret_created = False
         """Whether this run created that file (a new secret: keep it to regrade identically)."""
+        self.skipped: list[Skipped] = []
+        """Entries of the submissions folder that are not submissions, with the reason."""
 
     def __repr__(self) -> str:
         return f"GradedClass({len(self)} results, regraded={len(self.regraded)}, reused={self.reused})"
@@ -168,6 +233,8 @@ def grade_class(
     sandbox_options: dict | None = None,
     secret_file: str | os.PathLike | None = None,
     isolation: str = "kernel",
+    regrade: Sequence[str] = (),
+    force: bool = False,
 ) -> GradedClass:
     """Grade every submission in ``submissions_dir`` against ``exercise`` into ``out_dir``.
 
@@ -189,20 +256,25 @@ def grade_class(
     - ``secret_file``: the instructor secret the hidden cases are drawn from (see
       :func:`read_secret`); None: ``OUT/.cnngrade/secret``, created on the first run. The
       same secret gives the same grades on every machine; students must never see it.
+    - ``regrade``: submission names graded again even when the cache holds their result
+      (UserError for a name that is not a submission); ``force``: every submission.
 
     Returns a :class:`GradedClass` (a lazy list of results). Raises UserError, before
-    writing anything, for a missing or empty folder, an unknown exercise, a bad roster...
+    writing anything, for a missing or empty folder, an unknown exercise, a bad roster, or
+    another run holding OUT; :class:`GradingInterrupted` on Ctrl-C (results so far kept).
 
     Example: ``grade_class("examples/class", exercise="conv2d-forward", out_dir="out")``.
     """
     from grader.checker import resolve_exercise
-    from grader.checker.grading import error_result, secret_fingerprint
 
     spec = resolve_exercise("", exercise)
     submissions_dir, out = Path(submissions_dir), Path(out_dir)
     found = scan(submissions_dir)
-    for submission in found.submissions:
-        check_submission_name(submission.name)
+    names = {s.name for s in found.submissions}
+    unknown = [name for name in regrade if name not in names]
+    if unknown:
+        raise UserError(f"--regrade {unknown[0]!r}: no submission of that name in {submissions_dir}")
+    regrade_names = set(names if force else regrade)
     _validate_out(out, submissions_dir)
     roster_obj = roster if isinstance(roster, Roster) or roster is None else load_roster(roster)
     chosen = validate_exports(exports, roster_obj)
@@ -215,14 +287,36 @@ def grade_class(
     sandbox_options = dict(sandbox_options or {})
     sandbox_options["isolation"] = preflight(sandbox_options.get("isolation", isolation))
     executor = make_executor(jobs=jobs, scheduler=scheduler)  # connects to Dask: may raise UserError
+    lock = _OutLock(out)
+    try:
+        lock.acquire()
+    except BaseException:
+        executor.close()
+        raise
+    try:
+        return _grade_locked(found, spec=spec, out=out, executor=executor, progress=progress,
+                             sandbox_options=sandbox_options, secret=secret, secret_path=secret_path,
+                             max_examples=max_examples, similarity=similarity, threshold=threshold,
+                             regrade_names=regrade_names, chosen=chosen, roster_obj=roster_obj)
+    finally:
+        lock.release()
+
+
+def _grade_locked(found, *, spec, out: Path, executor, progress: bool, sandbox_options: dict, secret: str | None,
+                  secret_path: Path, max_examples: int | None, similarity: bool, threshold: float,
+                  regrade_names: set[str], chosen, roster_obj) -> GradedClass:
+    """The body of :func:`grade_class` once OUT is locked for this run."""
+    from grader.checker.grading import error_result, secret_fingerprint
+    from grader.sanitize import terminal
 
     report = Progress(total=len(found.submissions), enabled=progress)
     if sandbox_options["isolation"] == "portable":
         report.note("isolation none: submissions run with in-process protections only, which a "
                     "hostile submission can undo")
     if found.skipped:
+        shown = "; ".join(terminal(f"{s.entry!r} ({s.reason})", one_line=True) for s in found.skipped[:8])
         report.note(f"skipped {len(found.skipped)} entr{'y' if len(found.skipped) == 1 else 'ies'} that "
-                    f"are not submissions: {', '.join(found.skipped[:8])}{', ...' if len(found.skipped) > 8 else ''}")
+                    f"are not submissions: {shown}{'; ...' if len(found.skipped) > 8 else ''} (see skipped.json)")
     cache_path = out / CACHE_FILENAME
     created = secret is None
     try:
@@ -242,6 +336,7 @@ def grade_class(
     keys: list[CacheKey] = []
     graded = GradedClass(cache_path, keys)
     graded.secret_file, graded.secret_created = secret_path, created
+    graded.skipped = list(found.skipped)
     # A quick pass with fewer examples must never be reused by a full run, nor a result graded
     # with another secret (the fingerprint, never the secret), nor one graded without kernel
     # isolation (the submission could have forged it): all are part of the version.
@@ -258,7 +353,7 @@ def grade_class(
             keys.append(key)
             if check_similarity and problem is None:
                 sources.append((submission.name, code))
-            if cache.has_final(key):
+            if submission.name not in regrade_names and cache.has_final(key):
                 report.reused()
                 continue
             if problem is not None:
@@ -282,6 +377,11 @@ def grade_class(
                 cache.put(task["key"], result, final=outcome["final"])
                 graded.regraded.append(task["name"])
                 report.done(result)
+    except KeyboardInterrupt:
+        committed = sum(cache.has_final(key) for key in keys)
+        executor.close()
+        cache.close()
+        raise GradingInterrupted(committed, len(found.submissions)) from None
     finally:
         executor.close()
         cache.close()
@@ -292,7 +392,8 @@ def grade_class(
         report.note(f"similarity skipped for {len(found.submissions)} submissions (more than "
                     f"{SIMILARITY_AUTO_LIMIT}); run 'cnngrade similarity' on the folder separately")
     graded.outputs = write_outputs(graded, out_dir=out, exports=chosen, roster=roster_obj,
-                                   similarity=graded.similar, title=getattr(spec, "title", None) or spec.name)
+                                   similarity=graded.similar, title=getattr(spec, "title", None) or spec.name,
+                                   skipped=graded.skipped)
     graded.close()
     return graded
 

@@ -7,7 +7,6 @@ the gradebooks are written row by row and only class statistics are kept in memo
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import sanitize
 from grader.files import atomic_open, write_atomic
 from grader.batch.exports import (
     CANVAS_COLUMNS,
@@ -28,6 +28,7 @@ from grader.batch.exports import (
     percent,
     validate_exports,
 )
+from grader.batch.discovery import RESERVED_NAMES, Skipped, name_problem, shown_name
 from grader.batch.stats import ClassStats
 from grader.errors import UserError
 from grader.results import CSV_COLUMNS, PASSED, SubmissionResult
@@ -40,13 +41,6 @@ __all__ = [
     "RESERVED_NAMES",
     "check_submission_name",
 ]
-
-#: Names in OUT that cnngrade writes itself; no submission may be called so.
-RESERVED_NAMES = frozenset(
-    {"grades.json", "grades.csv", "report.html", "similarity.html"}
-    | {export_filename(f) for f in ("canvas", "moodle", "gradescope", "csv")}
-)
-
 
 @dataclass
 class OutputSummary:
@@ -62,11 +56,12 @@ class OutputSummary:
 
 
 def check_submission_name(name: str) -> None:
-    """Refuse a submission name that is not one safe folder name inside OUT."""
-    if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name or name.startswith("."):
-        raise UserError(f"submission name {name!r} cannot be used as a folder name in OUT; rename it")
-    if name in RESERVED_NAMES:
-        raise UserError(f"submission name {name!r} collides with a file cnngrade writes in OUT; rename the entry")
+    """Raise UserError when ``name`` cannot be a submission name (the rules of
+    :func:`grader.batch.discovery.name_problem`, the one place they live). ``grade`` never
+    gets here with such a name (discovery skips the entry); a library caller or a roster can."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise UserError(f"submission name {shown_name(name)!r} cannot be used: {problem}; rename it")
 
 
 def _num(x: float) -> float | int:
@@ -132,24 +127,26 @@ def gradescope_results(result: SubmissionResult) -> dict[str, Any]:
     }
 
 
-def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def feedback_markdown(result: SubmissionResult) -> str:
-    """The student's feedback.md: score, points per group, then the feedback text."""
+    """The student's feedback.md: score, points per group, then the feedback text.
+
+    Names and headings go through :func:`grader.sanitize.markdown` and the feedback (which
+    quotes the submission's own exception messages) through
+    :func:`grader.sanitize.markdown_code_block`: student text never becomes HTML, Markdown
+    or a terminal escape sequence."""
+    md = sanitize.markdown
     lines = [
-        f"# {result.exercise}: {result.submission}",
+        f"# {md(result.exercise)}: {md(result.submission)}",
         "",
-        f"**Score: {_num(result.score)} / {_num(result.max_score)}** ({result.status})",
+        f"**Score: {_num(result.score)} / {_num(result.max_score)}** ({md(result.status)})",
         "",
     ]
     if result.tests:
         lines += ["| property group | points | status |", "|---|---:|---|"]
-        lines += [f"| {_md_cell(t.name)} | {_num(t.score)} / {_num(t.max_score)} | {t.status} |" for t in result.tests]
+        lines += [f"| {md(t.name)} | {_num(t.score)} / {_num(t.max_score)} | {md(t.status)} |" for t in result.tests]
         lines.append("")
     if result.feedback.strip():
-        lines += ["## Feedback", "", "```text", result.feedback.replace("```", "'''").rstrip(), "```", ""]
+        lines += ["## Feedback", "", sanitize.markdown_code_block(result.feedback.rstrip()), ""]
     return "\n".join(lines)
 
 
@@ -170,6 +167,7 @@ def write_outputs(
     report: bool = True,
     similarity: Sequence | None = None,
     title: str | None = None,
+    skipped: Sequence[Skipped] | None = None,
 ) -> OutputSummary:
     """Write grades.json, grades.csv, OUT/<submission>/{results.json,feedback.md}, the
     ``exports`` and (``report=True``) report.html for ``results``; every file atomically.
@@ -180,6 +178,10 @@ def write_outputs(
     - ``roster``: a :class:`Roster` mapping submissions to LMS ids (canvas and moodle need one).
     - ``similarity``: :class:`~grader.batch.similarity.SimilarPair` list shown in the report.
     - ``title``: heading of the report (default: the exercise name).
+    - ``skipped``: entries of the submissions folder that were not graded
+      (:class:`~grader.batch.discovery.Skipped`): written to ``skipped.json`` (a JSON array
+      of ``{entry, reason}``; None: no such file) and listed in the report. grades.json keeps
+      one object per submission (DESIGN.md 3.3): a skipped entry is not one.
 
     Returns an :class:`OutputSummary` (files written, class statistics, warnings).
     """
@@ -201,7 +203,7 @@ def write_outputs(
             return stack.enter_context(atomic_open(path, newline="" if name.endswith(".csv") else None))
 
         grades_json = open_out("grades.json")
-        grades_csv = csv.writer(open_out("grades.csv"))
+        grades_csv = sanitize.csv_writer(open_out("grades.csv"))
         grades_csv.writerow([*CSV_COLUMNS, *groups])
         scale = grade_scale(r.max_score for r in results)  # one LMS column maximum for everyone
         writers = {fmt: _EXPORTERS[fmt](out, open_out, roster, groups, title) for fmt in chosen}
@@ -230,12 +232,16 @@ def write_outputs(
         grades_json.write("\n]\n")
         for writer in writers.values():
             summary.warnings += writer.finish(seen)
+        if skipped is not None:
+            open_out("skipped.json").write(
+                json.dumps([s.to_dict() for s in skipped], indent=2, ensure_ascii=False) + "\n")
 
     if report:
         from grader.render.report import render_report
 
         path = out / "report.html"
-        write_atomic(path, render_report(stats, title=title or stats.exercise, similarity=similarity))
+        write_atomic(path, render_report(stats, title=title or stats.exercise, similarity=similarity,
+                                               skipped=skipped))
         summary.files.append(path)
     return summary
 
@@ -275,7 +281,7 @@ class _CanvasExporter(_Exporter):
 
     def __init__(self, out, open_out, roster, groups, title):
         super().__init__(out, open_out, roster, groups, title)
-        self.writer = csv.writer(open_out(export_filename("canvas")))
+        self.writer = sanitize.csv_writer(open_out(export_filename("canvas")))
         self.header_done = False
 
     def add(self, result):
@@ -295,7 +301,7 @@ class _MoodleExporter(_Exporter):
 
     def __init__(self, out, open_out, roster, groups, title):
         super().__init__(out, open_out, roster, groups, title)
-        self.writer = csv.writer(open_out(export_filename("moodle")))
+        self.writer = sanitize.csv_writer(open_out(export_filename("moodle")))
         self.ids = [(col, f) for col, f in MOODLE_ID_COLUMNS if f in roster.fields]
         self.header_done = False
 
@@ -334,7 +340,7 @@ class _CsvExporter(_Exporter):
 
     def __init__(self, out, open_out, roster, groups, title):
         super().__init__(out, open_out, roster, groups, title)
-        self.writer = csv.writer(open_out(export_filename("csv")))
+        self.writer = sanitize.csv_writer(open_out(export_filename("csv")))
         self.writer.writerow(["submission", *self.identity, "score", "max_score", "percent", "status", *groups])
         self.max_score = 0.0
 

@@ -1,6 +1,8 @@
 """Progress of a batch: a rich bar with ETA on a terminal, plain lines in logs and CI.
 
-Everything goes to stderr, so stdout keeps only the summary.
+Everything goes to stderr, so stdout keeps only the summary. Submission names are student
+text: they reach the terminal only through :func:`grader.sanitize.terminal` (plain lines) or
+:func:`grader.sanitize.rich` (the bar's markup field).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from grader.results import SubmissionResult
+from grader.sanitize import rich, terminal
 
 __all__ = ["Progress"]
 
@@ -61,6 +64,7 @@ class Progress:
     def _line(self, text: str) -> None:
         if not self.enabled:
             return
+        text = terminal(text)
         if self._bar is not None:
             self._bar.console.print(text, markup=False, highlight=False)
         else:
@@ -83,10 +87,11 @@ class Progress:
     def done(self, result: SubmissionResult) -> None:
         """A freshly graded result."""
         self.count += 1
-        line = (f"[{self.count}/{self.total}] {result.submission}: {_fmt(result.score)}/{_fmt(result.max_score)} "
+        line = (f"[{self.count}/{self.total}] {terminal(result.submission, one_line=True)}: "
+                f"{_fmt(result.score)}/{_fmt(result.max_score)} "
                 f"{result.status}" + (f" ({result.verdict})" if result.verdict != "ok" else "")
                 + f" in {result.duration_s:.1f} s")
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, last=f"{result.submission}: {result.status}")
+            self._bar.update(self._task, advance=1, last=f"{rich(result.submission)}: {rich(result.status)}")
         else:
             self._line(line)

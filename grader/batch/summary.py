@@ -1,9 +1,15 @@
-"""The terminal summary printed after ``cnngrade grade`` (rich tables on stdout)."""
+"""The terminal summary printed after ``cnngrade grade`` (rich tables on stdout).
+
+Every string that comes from a submission (names, verdict messages, the submission's own
+exception text) goes through :func:`grader.sanitize.rich`: no control character, escape
+sequence, bidi override or rich markup of a student reaches the terminal."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+
+from grader.sanitize import rich as _safe
 
 __all__ = ["print_summary"]
 
@@ -33,7 +39,7 @@ def print_summary(graded, *, console: Console | None = None) -> None:
     for column in ("group", "passed", "rate"):
         groups.add_column(column, justify="left" if column == "group" else "right")
     for g in stats.groups.values():
-        groups.add_row(g.name, f"{g.passed}/{g.graded}", f"{100 * g.pass_rate:.0f}%")
+        groups.add_row(_safe(g.name), f"{g.passed}/{g.graded}", f"{100 * g.pass_rate:.0f}%")
     console.print(groups)
 
     if stats.misconceptions:
@@ -41,27 +47,34 @@ def print_summary(graded, *, console: Console | None = None) -> None:
         table.add_column("diagnosis")
         table.add_column("submissions", justify="right")
         for key, count in stats.top_misconceptions(5):
-            table.add_row(key, str(count))
+            table.add_row(_safe(key), str(count))
         console.print(table)
     if stats.incident_count:
         table = Table(title="timeouts, crashes and refusals", title_justify="left")
         for column in ("submission", "verdict", "message"):
             table.add_column(column, overflow="fold")
         for incident in stats.incidents[:10]:
-            table.add_row(incident.submission, incident.verdict, incident.message[:120])
+            table.add_row(_safe(incident.submission), _safe(incident.verdict), _safe(incident.message[:120]))
         console.print(table)
-    slowest = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stats.slowest()[:5])
+    slowest = ", ".join(f"{_safe(name)} {seconds:.1f} s" for name, seconds in stats.slowest()[:5])
     if slowest:
-        console.print(f"slowest: {slowest}", highlight=False, markup=False)
+        console.print(f"slowest: {slowest}", highlight=False)
     if graded.similar:
-        pairs = ", ".join(f"{p.a} ~ {p.b} ({100 * p.score:.0f}%)" for p in graded.similar[:5])
-        console.print(f"[yellow]similar submissions[/]: {len(graded.similar)} pair(s): ", end="")
-        console.print(pairs, markup=False, highlight=False)
+        pairs = ", ".join(f"{_safe(p.a)} ~ {_safe(p.b)} ({100 * p.score:.0f}%)" for p in graded.similar[:5])
+        console.print(f"[yellow]similar submissions[/]: {len(graded.similar)} pair(s): {pairs}", highlight=False)
+    skipped = getattr(graded, "skipped", None) or []
+    if skipped:
+        table = Table(title=f"entries skipped ({len(skipped)}, listed in skipped.json)", title_justify="left")
+        for column in ("entry", "why"):
+            table.add_column(column, overflow="fold")
+        for entry in skipped[:10]:
+            table.add_row(_safe(repr(entry.entry)), _safe(entry.reason))
+        console.print(table)
     for warning in graded.outputs.warnings:
-        console.print("[yellow]warning[/]: ", end="")
-        console.print(warning, markup=False, highlight=False)
+        console.print(f"[yellow]warning[/]: {_safe(warning)}", highlight=False)
     if graded.grader_failures:
+        names = ", ".join(_safe(name) for name in graded.grader_failures[:5])
         console.print(f"[red]{len(graded.grader_failures)} submission(s) could not be graded because the grader "
-                      f"failed[/] ({', '.join(graded.grader_failures[:5])}); run the same command again to retry.")
-    console.print(f"wrote {graded.outputs.out_dir}/grades.json, grades.csv, report.html and one folder per submission",
-                  highlight=False, markup=False)
+                      f"failed[/] ({names}); run the same command again to retry.", highlight=False)
+    console.print(f"wrote {_safe(graded.outputs.out_dir)}/grades.json, grades.csv, report.html and one folder per "
+                  f"submission", highlight=False)

@@ -73,6 +73,8 @@ def read_source(path: str | Path) -> str:
         sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"]) for c in cells]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise UserError(f"{path} is not a valid Jupyter notebook") from None
+    except (RecursionError, MemoryError):
+        raise UserError(f"{path} is nested too deeply to be read as a notebook") from None
     return "\n\n".join(_MAGIC_RE.sub(r"\1# \2", s.removeprefix(_BOM)) for s in sources) + "\n"
 
 

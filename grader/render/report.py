@@ -2,16 +2,18 @@
 
 Sections: overview, score histogram, pass rate per property group, most frequent diagnosed
 misconceptions, runs that timed out / crashed / hit a limit, slowest submissions, and the
-pairs of suspiciously alike submissions side by side. Every string that comes from a
-submission (names, code, messages) is HTML-escaped: student input is hostile.
+pairs of suspiciously alike submissions side by side, and the entries of the submissions
+folder that were skipped, with the reason. Every string that comes from a submission (names,
+code, messages) goes through :func:`grader.sanitize.html`: student input is hostile.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from html import escape
 
-__all__ = ["render_report", "render_similarity", "render_similarity_page"]
+from grader.sanitize import html as escape
+
+__all__ = ["render_report", "render_similarity", "render_similarity_page", "render_skipped"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1d1d1f;padding:0 1rem}
@@ -100,11 +102,22 @@ def render_similarity_page(pairs) -> str:
     )
 
 
-def render_report(stats, *, title: str | None = None, similarity=None, generated_at: str | None = None) -> str:
+def render_skipped(skipped) -> str:
+    """The section listing entries of the submissions folder that were not graded."""
+    if not skipped:
+        return "<p>Every entry of the submissions folder was graded.</p>"
+    rows = "".join(f"<tr><td><code>{escape(s.entry)}</code></td><td>{escape(s.reason)}</td></tr>" for s in skipped)
+    return ("<p class='muted'>Not submissions, so not in grades.json (listed in skipped.json).</p>"
+            f"<table><tr><th>entry</th><th>why it was skipped</th></tr>{rows}</table>")
+
+
+def render_report(stats, *, title: str | None = None, similarity=None, generated_at: str | None = None,
+                  skipped=None) -> str:
     """The class report as one HTML document.
 
     - ``stats``: a :class:`grader.batch.stats.ClassStats`.
     - ``similarity``: :class:`grader.batch.similarity.SimilarPair` list, or None to omit the section.
+    - ``skipped``: :class:`grader.batch.discovery.Skipped` list, or None to omit the section.
     """
     when = generated_at or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     heading = escape(title or stats.exercise or "class report")
@@ -136,6 +149,8 @@ def render_report(stats, *, title: str | None = None, similarity=None, generated
     )
     verdicts = ", ".join(f"{escape(v)}: {n}" for v, n in sorted(stats.by_verdict.items()))
     similar = "" if similarity is None else f"<h2>Similar submissions</h2>{render_similarity(similarity)}"
+    skipped_section = "" if skipped is None else (f"<h2>Entries skipped ({len(skipped)})</h2>"
+                                                  f"{render_skipped(skipped)}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{heading}: class report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
@@ -152,5 +167,6 @@ def render_report(stats, *, title: str | None = None, similarity=None, generated
 <h2>Slowest submissions</h2>
 <table><tr><th>submission</th><th>grading time</th></tr>{slowest}</table>
 {similar}
+{skipped_section}
 </body></html>
 """

@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import selectors
-import shutil
 import signal
 import struct
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError, UserError
+from grader.files import remove_tree
 from grader.sandbox import _isolation, _wire
 
 __all__ = ["Sandbox", "SandboxLimits", "LoadResult", "CallResult", "DEFAULT_FORBIDDEN",
@@ -365,7 +365,7 @@ class Sandbox:
         """Kill the child (and anything it started) and delete its private folder."""
         self._kill()
         if self._workdir:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            remove_tree(self._workdir)  # any depth, never follows links
             self._workdir = None
 
     # --- child lifecycle ------------------------------------------------------------------
@@ -389,7 +389,7 @@ class Sandbox:
         if remaining <= 0:
             return LoadResult("timeout", self._budget_message("import"))
         if self._workdir:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            remove_tree(self._workdir)  # any depth, never follows links
         self._workdir = os.path.realpath(tempfile.mkdtemp(prefix=_RUN_PREFIX))
         kernel = self.layer in _isolation.KERNEL_LAYERS
         inside = _isolation.SANDBOX_ROOT if kernel else self._workdir

@@ -5,8 +5,9 @@ import os
 
 import pytest
 
-from grader.batch.discovery import discover, load_source, scan
+from grader.batch.discovery import discover, load_source, name_problem, scan
 from grader.errors import UserError
+from grader.files import remove_tree
 
 CODE = "def conv2d_forward(x, w, b, stride=1, padding=0):\n    return x\n"
 
@@ -48,7 +49,8 @@ def test_non_submissions_are_skipped_and_listed(folder):
         (folder / junk).write_text("x") if "." in junk else (folder / junk).mkdir()
     result = scan(folder)
     assert [s.name for s in result.submissions] == ["alice"]
-    assert sorted(result.skipped) == [".DS_Store", "__MACOSX", "index.html", "roster.csv"]
+    assert sorted(result.skipped_names) == [".DS_Store", "__MACOSX", "index.html", "roster.csv"]
+    assert all(s.reason for s in result.skipped)
 
 
 def test_folders_that_cannot_be_graded_become_problems_not_errors(folder):
@@ -114,11 +116,70 @@ def test_two_entries_with_one_name_are_refused(folder):
         discover(folder)
 
 
-def test_names_with_control_characters_or_bad_bytes_are_refused(folder):
-    (folder / "new\nline.py").write_text(CODE)
-    with pytest.raises(UserError, match="control character"):
-        discover(folder)
-    os.unlink(folder / "new\nline.py")
+@pytest.mark.parametrize("entry, reason", [
+    ("new\nline.py", "control character"),
+    ("tab\there.py", "control character"),
+    ("esc\x1b[2J.py", "control character"),
+    ("back\\slash.py", "slash or a backslash"),
+    ("\u202egood.py", "bidirectional-text control"),
+    ("isolate\u2066x.py", "bidirectional-text control"),
+    ("grades.json.py", "collides with a file cnngrade writes in OUT"),
+    ("Report.HTML.py", "collides with a file cnngrade writes in OUT"),
+    ("skipped.json", None),  # a folder, made below
+    ("gradescope", None),  # a folder: the gradescope export's own folder
+    ("x" * 210 + ".py", "longer than 200 bytes"),
+])
+def test_entries_whose_name_cannot_be_a_submission_are_skipped_with_the_reason(folder, entry, reason):
+    (folder / "ok.py").write_text(CODE)
+    if reason is None:  # folders named like cnngrade's own outputs
+        (folder / entry).mkdir()
+        (folder / entry / "solution.py").write_text(CODE)
+        reason = "collides with a file cnngrade writes in OUT"
+    else:
+        (folder / entry).write_text(CODE)
+    result = scan(folder)
+    assert [s.name for s in result.submissions] == ["ok"]  # the class is still graded
+    (skipped,) = result.skipped
+    assert skipped.entry == entry and reason in skipped.reason and skipped.reason.endswith("rename it")
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_shown_with_escapes(folder):
+    (folder / "ok.py").write_text(CODE)
     os.close(os.open(os.fsencode(folder) + b"/bad\xffname.py", os.O_CREAT | os.O_WRONLY))
-    with pytest.raises(UserError, match="not valid UTF-8"):
-        discover(folder)
+    result = scan(folder)
+    assert [s.name for s in result.submissions] == ["ok"]
+    (skipped,) = result.skipped
+    assert skipped.entry == "bad\\xffname.py" and "not valid UTF-8" in skipped.reason
+    json.dumps(skipped.to_dict(), ensure_ascii=False).encode("utf-8")  # writable anywhere
+
+
+@pytest.mark.parametrize("name", ["ada", "Émile Zola (late)", "=HYPERLINK(x)", "<b>bold<b>", "名前", "a.b"])
+def test_unusual_but_safe_names_are_submissions(name):
+    assert name_problem(name) is None
+
+
+def test_a_notebook_nested_too_deeply_is_an_error_sentence_not_a_crash(folder):
+    depth = 100_000
+    (folder / "deep.ipynb").write_text('{"cells": [], "metadata": {"x": ' + "[" * depth + "]" * depth + "}}")
+    (submission,) = discover(folder)
+    digest, code, problem = load_source(submission)
+    assert code is None and problem == "deep.ipynb is nested too deeply to be read as a notebook." and len(digest) == 64
+
+
+def test_a_folder_holding_a_tree_1500_levels_deep_is_graded_from_its_solution(folder):
+    (folder / "deep").mkdir()
+    (folder / "deep" / "solution.py").write_text(CODE)
+    os.makedirs(folder / "deep" / "tree", exist_ok=True)
+    here = os.getcwd()
+    os.chdir(folder / "deep" / "tree")
+    try:
+        for _ in range(1500):
+            os.mkdir("d")
+            os.chdir("d")
+    finally:
+        os.chdir(here)
+    try:
+        (submission,) = discover(folder)
+        assert submission.problem is None and load_source(submission)[1] == CODE
+    finally:
+        assert remove_tree(folder / "deep")  # pytest's own cleanup recurses, and would fail on it

@@ -62,3 +62,86 @@ def test_histogram_count_labels_stay_inside_the_picture():
     label_ys = [float(y) for y in re.findall(r'<text x="[\d.]+" y="(-?[\d.]+)"', svg)]
     assert len(label_ys) == 4 + 10  # four non-empty bars, ten bin names
     assert min(label_ys) >= 11  # a font-size-11 label fits above y = 0
+
+
+HOSTILE = "[red]x[/red] \x1b]52;c;aGk=\x07 \x1b[2J \u202eevil"
+
+
+def _hostile_stats() -> ClassStats:
+    stats = ClassStats()
+    stats.add(SubmissionResult("\u202eeve[bold]", "conv2d-forward", 0.0, 2.0, "error", [],
+                               f"conv2d-forward: 0/2 points.\n[crashed] {HOSTILE}", verdict="crashed",
+                               duration_s=1.0))
+    return stats
+
+
+def test_the_report_lists_skipped_entries_with_the_reason_escaped():
+    from grader.batch.discovery import Skipped
+
+    skipped = [Skipped("<img src=x onerror=alert(1)>.py", "not a folder, .py or .ipynb file"),
+               Skipped("\u202egood.py", "not graded: its name holds a bidirectional-text control; rename it")]
+    html = render_report(_hostile_stats(), skipped=skipped)
+    assert "Entries skipped (2)" in html and "<img" not in html and "&lt;img src=x" in html
+    assert "\u202e" not in html and "\\u202egood.py" in html and "\x1b" not in html
+    assert "Every entry of the submissions folder was graded." in render_report(_stats(), skipped=[])
+    assert "Entries skipped" not in render_report(_stats())  # write_outputs without a folder scan
+
+
+class _Graded(list):
+    """What print_summary reads from a GradedClass."""
+
+    def __init__(self, stats, skipped):
+        from grader.batch.outputs import OutputSummary
+
+        super().__init__()
+        self.outputs = OutputSummary(out_dir="out", stats=stats, warnings=[f"roster lacks {HOSTILE}"])
+        self.regraded, self.reused, self.similar = ["x"], 0, []
+        self.grader_failures = ["\x1b[2Jfail"]
+        self.skipped = skipped
+
+
+_CONTROL = __import__("re").compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _terminal_console():
+    import io
+
+    from rich.console import Console
+
+    # A real terminal's console (colours on): rich's own styling is the only escape allowed.
+    return Console(file=io.StringIO(), force_terminal=True, color_system=None, width=120)
+
+
+def test_the_summary_prints_student_text_as_text_on_a_terminal():
+    from grader.batch.discovery import Skipped
+    from grader.batch.summary import print_summary
+
+    console = _terminal_console()
+    print_summary(_Graded(_hostile_stats(), [Skipped("new\nline.py", "control character")]), console=console)
+    printed = console.file.getvalue()
+    assert not _CONTROL.search(printed), [m.group(0) for m in _CONTROL.finditer(printed)][:5]
+    assert "[red]x[/red]" in printed and "\\x1b]52;c;aGk=\\x07" in printed and "\\u202eeve[bold]" in printed
+    assert "'new\\nline.py'" in printed
+
+
+def test_progress_lines_and_the_bar_print_names_as_text():
+    import io
+
+    from grader.batch.progress import Progress
+
+    result = SubmissionResult("\u202eeve\x1b]0;t\x07[red]", "conv2d-forward", 0.0, 2.0, "failed", [])
+    lines = io.StringIO()
+    with Progress(total=1, stream=lines) as progress:
+        progress.note(f"skipped {HOSTILE}")
+        progress.done(result)
+    assert not _CONTROL.search(lines.getvalue().replace("\n", ""))
+    assert "\\u202eeve\\x1b]0;t\\x07[red]" in lines.getvalue()
+
+    class _Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    bar = _Tty()
+    with Progress(total=1, stream=bar) as progress:
+        progress.done(result)
+    assert "\u202e" not in bar.getvalue() and "\x07" not in bar.getvalue()
