@@ -184,6 +184,7 @@ def _bind_ro(source, target):
 def build_root(root, plan, *, uid, gid):
     """Carry out the mount ``plan`` (see ``_isolation.mount_plan``) with ``root`` as the new
     /, then pivot into it. Runs in the new mount namespace, as its privileged init."""
+    os.umask(0o022)  # the folders made on the way must be traversable by the child's uid
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
     read_only = ["/"]

@@ -21,7 +21,7 @@ from cli import main
 from grader.batch import grade_class
 from grader.batch.cache import CACHE_FILENAME, ResultCache
 from grader.batch.worker import GRADER_ERROR
-from grader.errors import SandboxError, UserError
+from grader.errors import UserError
 from grader.sandbox import _isolation
 from grader.sandbox._isolation import probe
 

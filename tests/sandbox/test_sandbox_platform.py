@@ -13,7 +13,6 @@ import textwrap
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from sandbox_support import leftover_processes
 
 from cli import main
 from grader.errors import UserError

@@ -205,7 +205,6 @@ print(json.dumps(out))
 def test_kernel_walls_hold_without_any_in_process_guard(layer, tmp_path):
     import json
     import subprocess
-    import sys
 
     from grader.sandbox import _isolation
     from sandbox_support import require_layer
