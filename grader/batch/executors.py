@@ -176,6 +176,17 @@ class LocalPoolExecutor:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C): kill the workers rather than wait for the tasks in flight
+        (a pool whose workers took the interrupt too can hang in a waiting shutdown); their
+        sandboxes die with them (each child is bound to its parent's life)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
 
 class DaskExecutor:
     """Tasks on an existing Dask distributed cluster (``--scheduler tcp://HOST:PORT``).

@@ -379,7 +379,7 @@ def _grade_locked(found, *, spec, out: Path, executor, progress: bool, sandbox_o
                 report.done(result)
     except KeyboardInterrupt:
         committed = sum(cache.has_final(key) for key in keys)
-        executor.close()
+        getattr(executor, "abort", executor.close)()
         cache.close()
         raise GradingInterrupted(committed, len(found.submissions)) from None
     finally:
