@@ -46,8 +46,9 @@ class _Cli(click.Group):
                 return super().invoke(ctx)
         except UserError as exc:
             click.echo(f"Error: {terminal(exc, one_line=True)}", err=True)
-            sub = ctx.invoked_subcommand
-            click.echo(f"Try 'cnngrade {sub + ' ' if sub else ''}--help' for help.", err=True)
+            # The verb's own path ("cnngrade new exercise"): groups of verbs are _Cli too.
+            words = ["cnngrade", *ctx.command_path.split()[1:], *([ctx.invoked_subcommand] if ctx.invoked_subcommand else [])]
+            click.echo(f"Try '{' '.join(words)} --help' for help.", err=True)
             ctx.exit(2)
         except SandboxError as exc:  # the machine, not the user or the student
             click.echo(f"Error: {terminal(exc, one_line=True)}. Nothing was graded; 'cnngrade doctor' shows what is "
@@ -86,7 +87,7 @@ def list_cmd():
         click.echo(f"{ex.name:<{width}}  {ex.kind:<5}  {ex.summary}")
 
 
-@main.group("new")
+@main.group("new", cls=_Cli)
 def new():
     """Create new material (see 'cnngrade new exercise --help')."""
 

@@ -122,3 +122,10 @@ def test_bad_spec_in_a_real_process(tmp_path, text, fragment):
     lines = proc.stderr.splitlines()
     assert lines[0].startswith(f"Error: {fragment}")
     assert lines[1:] == ["Try 'cnngrade inspect --help' for help."]
+
+
+def test_usage_error_hint_names_the_whole_verb():
+    """A mistake in 'cnngrade new exercise' points at that verb's --help, not the group's."""
+    result = CliRunner().invoke(main, ["new", "exercise", "no-such-exercise", "-o", "unused"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == "Try 'cnngrade new exercise --help' for help."
