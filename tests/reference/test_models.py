@@ -1,14 +1,19 @@
 """The architectures and blocks: parameter counts against published figures, GoogLeNet's
-Table 1, LeNet-5's paper counts, and each block's forward against a hand-written formula."""
+Table 1, LeNet-5's paper counts, and each block's forward against a hand-written formula.
+The named architectures of the notes (ZFNet, AlexNet 2012, NiN, Inception-v3, ResNeXt, Wide
+ResNet, DenseNet, SqueezeNet, MobileNets, EfficientNet, CIFAR ResNets) are in
+test_named_models.py."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from _block_checks import bn_eval, randomize
+
 from grader.errors import UserError
 from grader.reference.analysis import analyze
 from grader.reference.blocks import (BasicBlock, Bottleneck, DenseBlock, Inception, VGGBlock,
-                                     conv_bn_relu)
+                                     conv_bn_act)
 from grader.reference.models import LENET5_C3_TABLE, MODEL_NAMES, build_model
 
 
@@ -29,6 +34,26 @@ TORCHVISION_PARAMS = {
     "resnet50": 25_557_032,
     "resnet101": 44_549_160,
     "resnet152": 60_192_808,
+    # Computed with torchvision 0.29.1 itself, in a side virtualenv (torch 2.14.1):
+    # sum(p.numel() for p in torchvision.models.NAME(weights=None).parameters()); they equal
+    # the weights tables' figures. inception_v3 is counted with aux_logits=False (our default;
+    # the auxiliary head is tested apart below).
+    "inception_v3": 23_834_568,
+    "resnext50_32x4d": 25_028_904,
+    "resnext101_32x8d": 88_791_336,
+    "resnext101_64x4d": 83_455_272,
+    "wide_resnet50_2": 68_883_240,
+    "wide_resnet101_2": 126_886_696,
+    "densenet121": 7_978_856,
+    "densenet161": 28_681_000,
+    "densenet169": 14_149_480,
+    "densenet201": 20_013_928,
+    "squeezenet1_0": 1_248_424,
+    "squeezenet1_1": 1_235_496,
+    "mobilenet_v2": 3_504_872,
+    "mobilenet_v3_small": 2_542_856,
+    "mobilenet_v3_large": 5_483_032,
+    "efficientnet_b0": 5_288_548,
 }
 
 
@@ -37,6 +62,11 @@ def test_parameter_totals_equal_torchvision(name, expected):
     # Built on the meta device: the shapes exist, no weight is allocated.
     model = build_model(name, device="meta")
     assert n_params(model) == expected
+
+
+def test_inception_v3_auxiliary_head_matches_torchvision_default():
+    # torchvision 0.29.1's inception_v3() keeps aux_logits=True: 27,161,264 parameters.
+    assert n_params(build_model("inception_v3", aux_logits=True, device="meta")) == 27_161_264
 
 
 def test_every_listed_model_builds_on_meta_with_a_default_input():
@@ -171,25 +201,6 @@ def conv(x, w, *, stride=1):
     return F.conv2d(x, w, stride=stride, padding=w.shape[-1] // 2)
 
 
-def bn_eval(x, bn):
-    """Batch norm in evaluation mode from its definition."""
-    shape = (1, -1, 1, 1)
-    return (x - bn.running_mean.view(shape)) / torch.sqrt(bn.running_var.view(shape) + bn.eps) \
-        * bn.weight.view(shape) + bn.bias.view(shape)
-
-
-def randomize(module):
-    """Non-trivial BN statistics so that the formula check means something."""
-    torch.manual_seed(1)
-    for m in module.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-1, 1)
-            m.running_var.uniform_(0.5, 2)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.5, 0.5)
-    return module.double().eval()
-
-
 def test_basic_block_identity_shortcut_matches_formula():
     block = randomize(BasicBlock(8, 8))
     assert isinstance(block.shortcut, torch.nn.Identity)
@@ -240,7 +251,7 @@ def test_inception_concatenates_four_branches():
     out = block(x)
     assert out.shape == (1, 2 + 4 + 5 + 6, 6, 7) and block.out_channels == 17
 
-    def cr(m, t):   # conv + ReLU of a conv_bn_relu without BN
+    def cr(m, t):   # conv + ReLU of a conv_bn_act without BN
         return torch.relu(F.conv2d(t, m[0].weight, m[0].bias, padding=m[0].padding))
 
     b1 = cr(block.branch1, x)
@@ -267,7 +278,7 @@ def test_vgg_block_halves_the_size():
     block = VGGBlock(3, 8, num_convs=2, batch_norm=True)
     assert block(torch.zeros(1, 3, 10, 12)).shape == (1, 8, 5, 6)
     assert n_params(block) == (3 * 8 * 9 + 8) + (8 * 8 * 9 + 8) + 2 * 2 * 8
-    assert n_params(conv_bn_relu(3, 8)) == 3 * 8 * 9 + 2 * 8   # BN replaces the conv bias
+    assert n_params(conv_bn_act(3, 8)) == 3 * 8 * 9 + 2 * 8   # BN replaces the conv bias
 
 
 # --- the catalogue -----------------------------------------------------------------------
