@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from grader.render.report import LOW_DISCRIMINATION
 from grader.sanitize import rich as _safe
 
 __all__ = ["print_summary"]
@@ -70,11 +71,23 @@ def print_summary(graded, *, console: Console | None = None) -> None:
         for entry in skipped[:10]:
             table.add_row(_safe(repr(entry.entry)), _safe(entry.reason))
         console.print(table)
+    policy = graded.outputs.policy
+    if policy is not None:
+        late = sum(1 for c in policy["changed"] if c["penalty"])
+        overridden = sum(1 for c in policy["changed"] if c["override"])
+        sources = ", ".join(f"{source} {n}" for source, n in policy["time_sources"].items())
+        console.print(f"course policy {_safe(policy['course_file'])}: {late} late (penalty), "
+                      f"{overridden} override(s); submission times from {_safe(sources)}", highlight=False)
+    flagged = [i.name for i in graded.outputs.items
+               if i.discrimination is not None and i.discrimination < LOW_DISCRIMINATION]
+    if flagged:
+        console.print(f"items to review (discrimination below {LOW_DISCRIMINATION}): "
+                      f"{_safe(', '.join(flagged))}", highlight=False)
     for warning in graded.outputs.warnings:
         console.print(f"[yellow]warning[/]: {_safe(warning)}", highlight=False)
     if graded.grader_failures:
         names = ", ".join(_safe(name) for name in graded.grader_failures[:5])
         console.print(f"[red]{len(graded.grader_failures)} submission(s) could not be graded because the grader "
                       f"failed[/] ({names}); run the same command again to retry.", highlight=False)
-    console.print(f"wrote {_safe(graded.outputs.out_dir)}/grades.json, grades.csv, report.html and one folder per "
-                  f"submission", highlight=False)
+    console.print(f"wrote {_safe(graded.outputs.out_dir)}/grades.json, grades.csv, report.html, report.json and one "
+                  f"folder per submission", highlight=False)

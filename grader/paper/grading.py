@@ -21,8 +21,8 @@ from grader.errors import UserError
 from grader.paper.model import Variant, fmt_number
 from grader.results import FAILED, PASSED, SubmissionResult, TestResult
 
-__all__ = ["parse_number", "grade_variant", "read_answers", "grade_answers", "variant_mismatch",
-           "SUSPICIOUS_RIGHT_SHARE", "SEARCHED_SEEDS"]
+__all__ = ["parse_number", "grade_variant", "read_answers", "grade_answers", "variant_mismatch", "variant_family",
+           "SUSPICIOUS_RIGHT_SHARE", "SEARCHED_SEEDS", "TIME_COLUMN"]
 
 # Float noise allowance on top of a part's tolerance (answers like 6.25 typed exactly).
 _SLACK = 1e-9
@@ -37,6 +37,15 @@ SEARCHED_SEEDS = (*range(0, 101), 123, 1234, 12345, 31337, 4242, 777, 2023, 2024
 # a candidate must fit this share of each one's numbers.
 _PROBES = 3
 _FIT = 0.8
+#: The answers file's optional column of submission times (ISO 8601), for a course policy.
+TIME_COLUMN = "submitted_at"
+
+
+def variant_family(variant: Variant) -> str:
+    """The family of a variant, for the report's test of equally hard variants: its question
+    type (``params["type"]``, e.g. ``"same-padding"``), else its sub-questions (``"a,b,c"``)."""
+    kind = variant.params.get("type")
+    return str(kind) if kind else ",".join(p.key for p in variant.parts)
 
 
 def parse_number(text: str) -> float | None:
@@ -169,25 +178,34 @@ def variant_mismatch(exercise, variants: Sequence[Variant], answers: Mapping[str
 
 def read_answers(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     """Answers CSV -> {submission: {column: text}}. The header has ``submission`` and one
-    column per number (``a``, ``b_2``, ``c_1_3``: see the key or the answers template)."""
+    column per number (``a``, ``b_2``, ``c_1_3``: see the key or the answers template), and
+    optionally ``submitted_at`` (left out here: see :func:`grade_answers`)."""
     from grader.batch.exports import read_submission_csv
 
     _, rows = read_submission_csv(path, what="answers")
-    return {name: {k: v for k, v in row.items() if k != "submission"} for name, row in rows.items()}
+    return {name: {k: v for k, v in row.items() if k not in ("submission", TIME_COLUMN)} for name, row in rows.items()}
 
 
 def grade_answers(exercise, *, roster: str | os.PathLike, answers: str | os.PathLike,
                   seed: int = 0, out_dir: str | os.PathLike, difficulty: str = "medium",
-                  exports: Sequence[str] = ()) -> tuple[list[SubmissionResult], list[str]]:
+                  exports: Sequence[str] = (), course: str | os.PathLike | None = None,
+                  times: str | os.PathLike | None = None) -> tuple[list[SubmissionResult], list[str]]:
     """Regenerate every roster student's variant (same seed and difficulty as
     ``new exercise``), grade their answers and write the outputs of ``cnngrade grade``.
 
+    ``course``: a course file (``grader.batch.policy``) applied after grading, with the
+    submission times of ``times`` (an LMS export), else the course file's, else the answers
+    file's ``submitted_at`` column; with none of them nobody is late (the answers file's
+    own modification time says when it was downloaded, not when anyone answered).
+
     Returns the results and warnings: answers of students the roster does not list, and
     first, when most answers are wrong, what :func:`variant_mismatch` found.
-    A student without a row in the answers file scores 0.
+    A student without a row in the answers file scores 0. The report compares the pass
+    rates of the variant families (:func:`variant_family`).
     """
-    from grader.batch.exports import load_roster, validate_exports
+    from grader.batch.exports import load_roster, read_submission_csv, validate_exports
     from grader.batch.outputs import write_outputs
+    from grader.batch.policy import ClassPolicy, load_course, load_times
     from grader.paper.generate import get_paper_exercise, make_variants
 
     ex = get_paper_exercise(exercise)
@@ -198,6 +216,11 @@ def grade_answers(exercise, *, roster: str | os.PathLike, answers: str | os.Path
     given = read_answers(answers)
     variants = make_variants(ex, seed=seed, students=students, difficulty=difficulty)
     validate_exports(exports, roster_obj)
+    course_obj = load_course(course) if course is not None else None
+    answered_at = None
+    if course_obj is not None and TIME_COLUMN in read_submission_csv(answers, what="answers")[0]:
+        answered_at = load_times(answers, zone=course_obj.zone)
+    policy = ClassPolicy.for_class(course_obj, times, exercise=ex.name, extra_times=answered_at)
     out = Path(out_dir)
     try:  # every input checked first; an unwritable OUT stops the run before any grading
         out.mkdir(parents=True, exist_ok=True)
@@ -216,7 +239,8 @@ def grade_answers(exercise, *, roster: str | os.PathLike, answers: str | os.Path
         warnings.insert(0, mismatch)
     try:
         summary = write_outputs(results, out_dir=out, exports=exports, roster=roster_obj,
-                                title=f"{ex.title} ({ex.name}, seed {seed}, {difficulty})")
+                                title=f"{ex.title} ({ex.name}, seed {seed}, {difficulty})", policy=policy,
+                                families={v.student: variant_family(v) for v in variants})
     except OSError as exc:
         raise UserError(f"cannot write into {out}: {exc.strerror or exc}") from None
     return results, warnings + list(summary.warnings)

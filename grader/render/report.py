@@ -1,10 +1,16 @@
 """The class report: one self-contained HTML file (inline CSS and SVG, no script, no network).
 
-Sections: overview, score histogram, pass rate per property group, most frequent diagnosed
-misconceptions, runs that timed out / crashed / hit a limit, slowest submissions, and the
-pairs of suspiciously alike submissions side by side, and the entries of the submissions
-folder that were skipped, with the reason. Every string that comes from a submission (names,
-code, messages) goes through :func:`grader.sanitize.html`: student input is hostile.
+Sections: overview, score histogram, pass rate per property group, item analytics (mean,
+pass rate, discrimination, misconceptions and a plot per item; variant families of a paper
+exam), the course policy and the submissions it changed, the regrade trail, most frequent
+diagnosed misconceptions, runs that timed out / crashed / hit a limit, slowest submissions,
+and the pairs of suspiciously alike submissions side by side, and the entries of the
+submissions folder that were skipped, with the reason. Every string that comes from a
+submission or a course file (names, code, messages, reasons) goes through
+:func:`grader.sanitize.html`: student input is hostile.
+
+:func:`report_data` gives the same numbers as JSON-able data (``report.json``,
+schema ``cnngrade-report/1``) for scripts.
 """
 
 from __future__ import annotations
@@ -13,7 +19,15 @@ import datetime as _dt
 
 from grader.sanitize import html as escape
 
-__all__ = ["render_report", "render_similarity", "render_similarity_page", "render_skipped"]
+__all__ = ["render_report", "render_similarity", "render_similarity_page", "render_skipped", "render_items",
+           "render_families", "render_policy", "render_regrades", "report_data", "REPORT_SCHEMA",
+           "LOW_DISCRIMINATION"]
+
+#: The schema name of report.json.
+REPORT_SCHEMA = "cnngrade-report/1"
+#: Items whose discrimination is below this are marked for review (a common rule of thumb
+#: of classical test theory: 0.2).
+LOW_DISCRIMINATION = 0.2
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1d1d1f;padding:0 1rem}
@@ -28,11 +42,17 @@ th{background:#fafafa}.num{text-align:right;font-variant-numeric:tabular-nums}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:.8rem}
 pre{background:#f7f7f9;padding:.5rem;overflow:auto;font-size:.8rem;line-height:1.35;margin:0}
 pre .hit{background:#ffe08a;display:inline-block;width:100%}
+.flag{color:#b3261e;font-weight:600}.review{color:#9a6700}.nowrap{white-space:nowrap}
 """
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
+
+
+def _ran(stats) -> int:
+    """Submissions that ran (the item analytics count only those)."""
+    return stats.passed + stats.failed
 
 
 def _bar(fraction: float) -> str:
@@ -111,13 +131,163 @@ def render_skipped(skipped) -> str:
             f"<table><tr><th>entry</th><th>why it was skipped</th></tr>{rows}</table>")
 
 
+def _item_curve_svg(item) -> str:
+    """An item's plot: its pass rate in each quarter of the rest of the score (lowest first).
+    A working item rises to the right; a flat or falling one does not tell strong from weak."""
+    width, height, pad, bottom = 168, 64, 4, 14
+    bw = (width - 2 * pad) / max(len(item.curve), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + bottom}" role="img" '
+             f'aria-label="pass rate of {escape(item.name)} per quarter of the rest of the score">']
+    for i, (passed, graded) in enumerate(item.curve):
+        x = pad + i * bw
+        lo, hi = 100 * i // len(item.curve), 100 * (i + 1) // len(item.curve)
+        if graded:
+            h = (height - 12) * passed / graded
+            parts.append(f'<rect x="{x + 2:.1f}" y="{height - h:.1f}" width="{bw - 4:.1f}" height="{h:.1f}" '
+                         f'fill="#3b6fc4"><title>rest score {lo}-{hi}%: {passed}/{graded} passed</title></rect>'
+                         f'<text x="{x + bw / 2:.1f}" y="{height - h - 2:.1f}" font-size="9" '
+                         f'text-anchor="middle">{passed}/{graded}</text>')
+        else:
+            parts.append(f'<text x="{x + bw / 2:.1f}" y="{height - 2}" font-size="9" text-anchor="middle" '
+                         f'fill="#999">none</text>')
+        parts.append(f'<text x="{x + bw / 2:.1f}" y="{height + 11}" font-size="8" text-anchor="middle">'
+                     f'{lo}-{hi}%</text>')
+    parts.append(f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#999"/></svg>')
+    return "".join(parts)
+
+
+def _r(value) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"
+
+
+def render_items(items, *, count: int) -> str:
+    """The item table: one row per property group or paper part, with its plot."""
+    if not items:
+        return "<p>No item was graded.</p>"
+    rows = []
+    for item in items:
+        review = (item.discrimination is not None and item.discrimination < LOW_DISCRIMINATION)
+        mark = " <span class='review' title='discrimination below 0.2'>review</span>" if review else ""
+        causes = ", ".join(f"{escape(k)} ({n})" for k, n in item.misconceptions.most_common(3)) or "&mdash;"
+        rows.append(
+            f"<tr><td>{escape(item.name)}</td><td class='num'>{item.graded}</td>"
+            f"<td class='num'>{item.mean_points:.2f} / {item.max_score:g}</td>"
+            f"<td class='num'>{_pct(item.pass_rate)}</td><td class='num'>{_r(item.discrimination)}{mark}</td>"
+            f"<td>{causes}</td><td>{_item_curve_svg(item)}</td></tr>")
+    return (f"<p class='muted'>Over the {count} submissions that ran. Discrimination: the point-biserial "
+            f"correlation of passing the item with the rest of the score (n/a when everyone or nobody passed); "
+            f"below {LOW_DISCRIMINATION} the item tells strong from weak submissions poorly. The plot: the pass "
+            f"rate in each quarter of the rest of the score.</p>"
+            "<table class='items'><tr><th>item</th><th>graded</th><th>mean score</th><th>pass rate</th>"
+            "<th>discrimination</th><th>misconceptions behind its failures</th><th>pass rate by rest score</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def _p(value: float, *, relation: bool = False) -> str:
+    """A p-value to four decimals; ``relation``: with its "=" (or "<" when tiny)."""
+    if value < 1e-4:
+        return "&lt; 0.0001"
+    return f"= {value:.4f}" if relation else f"{value:.4f}"
+
+
+def render_families(test) -> str:
+    """The variant-family table of a paper exam: pass rates and which differ beyond chance."""
+    rows = "".join(
+        f"<tr><td>{escape(f.name)}</td><td class='num'>{f.students}</td><td class='num'>{f.passed}</td>"
+        f"<td>{_bar(f.pass_rate)}</td><td class='num'>{_pct(f.pass_rate)}</td><td class='num'>{_pct(f.mean_fraction)}</td>"
+        f"<td class='num'>{_p(f.p_value)}</td><td class='num'>{_p(f.p_adjusted)}</td>"
+        f"<td>{'<span class=flag>' + f.direction + ' than the others</span>' if f.flagged else 'no'}</td></tr>"
+        for f in test.families)
+    verdict = (f"<p class='flag'>{len(test.flagged)} famil{'y' if len(test.flagged) == 1 else 'ies'} "
+               f"differ{'s' if len(test.flagged) == 1 else ''} beyond chance: the variants are not equally hard.</p>"
+               if test.flagged else "<p>No family's pass rate differs from the others beyond chance.</p>")
+    return (f"{verdict}<p class='muted'>Passed: full marks. Each family against all the others: Fisher's exact "
+            f"test, two-sided, Bonferroni-corrected over the families compared (p &times; {len(test.families)} at "
+            f"first); the most significant is flagged below {test.alpha:g}, leaves, and the rest are compared "
+            f"again among themselves. All families at once: chi-square test of "
+            f"homogeneity, &chi;&sup2; = {test.chi_square:.2f}, df = {test.df}, p {_p(test.p_value, relation=True)}.</p>"
+            "<table><tr><th>family</th><th>students</th><th>full marks</th><th></th><th>rate</th><th>mean score</th>"
+            f"<th>p</th><th>p (Bonferroni)</th><th>flagged</th></tr>{rows}</table>")
+
+
+def render_policy(policy) -> str:
+    """The course policy section: the rule, where times came from, the grades it changed."""
+    sources = {"lms": "the LMS export", "file": "the files' modification times", "none": "no time (never late)"}
+    used = ", ".join(f"{sources.get(k, escape(k))}: {n}" for k, n in policy["time_sources"].items()) or "none"
+    deadline = escape(policy["deadline"]) if policy["deadline"] else "none for this exercise (nobody is late)"
+    rows = []
+    for c in policy["changed"]:
+        ext = c["extension"]
+        ext_text = "&mdash;" if not ext else escape(
+            (f"until {ext['until']}" if "until" in ext else f"+{ext['hours']} h")
+            + (f" ({ext['reason']})" if ext.get("reason") else "") + (f", by {ext['by']}" if ext.get("by") else ""))
+        over = c["override"]
+        over_text = "&mdash;" if not over else escape(
+            ("score set to " + str(over["score"]) if "score" in over else "late penalty waived")
+            + f" by {over['by']}: {over['reason']}")
+        final = "not graded" if c["final_score"] is None else c["final_score"]
+        hours = c["late_hours"]
+        late = "&mdash;" if not hours else (f"{hours:.1f} h" if hours < 24 else f"{hours / 24:.2f} days")
+        submitted = escape((c["submitted_at"] or "").replace("T", " "))
+        rows.append(f"<tr><td>{escape(c['submission'])}</td><td class='nowrap'>{submitted}</td>"
+                    f"<td class='num nowrap'>{late}</td><td class='num'>{c['raw_score']}</td>"
+                    f"<td class='num'>{'' if c['penalty'] is None else c['penalty']}</td>"
+                    f"<td class='num'>{escape(final)}</td><td>{ext_text}</td><td>{over_text}</td></tr>")
+    table = ("<table><tr><th>submission</th><th>submitted</th><th>late</th><th>raw</th><th>penalty</th>"
+             "<th>final</th><th>extension</th><th>override</th></tr>" + "".join(rows) + "</table>"
+             if rows else "<p>The policy changed no grade.</p>")
+    return (f"<p>Course file <code>{escape(policy['course_file'])}</code>"
+            + (f" ({escape(policy['name'])})" if policy.get("name") else "")
+            + f". Deadline: {deadline}. Late rule: {escape(policy['rule_text'])}. Submission times from {used}.</p>"
+            + table)
+
+
+def render_regrades(trail) -> str:
+    """The regrade trail: who regraded, when, why, and what changed."""
+    rows = []
+    for e in trail:
+        changes = "; ".join(
+            f"{escape(c['submission'])}: {escape((c.get('before') or {}).get('final_score'))} &rarr; "
+            f"{escape(c['after'].get('final_score'))}" for c in e.get("changes", [])) or "no grade changed"
+        what = ", ".join(escape(n) for n in e.get("submissions", [])) or "course policy re-applied"
+        rows.append(f"<tr><td>{escape(e['at'])}</td><td>{escape(e['by'])}</td><td>{what}</td>"
+                    f"<td>{escape(e['reason'])}</td><td>{changes}</td></tr>")
+    return ("<p class='muted'>From regrades.jsonl (append-only).</p><table><tr><th>when</th><th>who</th>"
+            "<th>regraded</th><th>why</th><th>final score before &rarr; after</th></tr>" + "".join(rows) + "</table>")
+
+
+def report_data(stats, *, title: str | None = None, items=(), families=None, policy=None, regrades=(),
+                skipped=None, generated_at: str | None = None) -> dict:
+    """The numbers of the report as JSON-able data (``report.json``)."""
+    return {
+        "schema": REPORT_SCHEMA,
+        "title": title or stats.exercise,
+        "exercise": stats.exercise,
+        "generated_at": generated_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "count": stats.count, "passed": stats.passed, "failed": stats.failed, "errors": stats.errors,
+        "mean_fraction": round(stats.mean_fraction, 6), "median_fraction": round(stats.median_fraction, 6),
+        "histogram": stats.histogram(),
+        "by_verdict": dict(sorted(stats.by_verdict.items())),
+        "misconceptions": [{"key": k, "submissions": n} for k, n in stats.top_misconceptions()],
+        "items": [item.to_dict() for item in items],
+        "families": families.to_dict() if families is not None else None,
+        "policy": policy,
+        "regrades": list(regrades),
+        "skipped": [s.to_dict() for s in skipped] if skipped is not None else None,
+    }
+
+
 def render_report(stats, *, title: str | None = None, similarity=None, generated_at: str | None = None,
-                  skipped=None) -> str:
+                  skipped=None, items=None, families=None, policy=None, regrades=None) -> str:
     """The class report as one HTML document.
 
     - ``stats``: a :class:`grader.batch.stats.ClassStats`.
     - ``similarity``: :class:`grader.batch.similarity.SimilarPair` list, or None to omit the section.
     - ``skipped``: :class:`grader.batch.discovery.Skipped` list, or None to omit the section.
+    - ``items``: :class:`grader.batch.analytics.ItemStats` list, or None to omit the item analytics;
+      ``families``: a :class:`grader.batch.analytics.FamilyTest`, or None.
+    - ``policy``: the course policy summary (``OutputSummary.policy``), or None to omit it.
+    - ``regrades``: the regrade trail entries; the section is left out while there are none.
     """
     when = generated_at or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     heading = escape(title or stats.exercise or "class report")
@@ -151,6 +321,11 @@ def render_report(stats, *, title: str | None = None, similarity=None, generated
     similar = "" if similarity is None else f"<h2>Similar submissions</h2>{render_similarity(similarity)}"
     skipped_section = "" if skipped is None else (f"<h2>Entries skipped ({len(skipped)})</h2>"
                                                   f"{render_skipped(skipped)}")
+    analytics = "" if items is None else f"<h2>Item analytics</h2>{render_items(items, count=_ran(stats))}"
+    if families is not None:
+        analytics += f"<h2>Variant families</h2>{render_families(families)}"
+    policy_section = "" if policy is None else f"<h2>Course policy</h2>{render_policy(policy)}"
+    regrade_section = "" if not regrades else f"<h2>Regrades ({len(regrades)})</h2>{render_regrades(regrades)}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{heading}: class report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
@@ -160,6 +335,9 @@ def render_report(stats, *, title: str | None = None, similarity=None, generated
 <h2>Score distribution</h2>{_histogram_svg(stats.histogram())}
 <h2>Pass rate per property group</h2>
 <table><tr><th>group</th><th>passed</th><th></th><th>rate</th><th>mean points</th></tr>{groups}</table>
+{analytics}
+{policy_section}
+{regrade_section}
 <h2>Most frequent misconceptions</h2>
 <table><tr><th>diagnosis</th><th>submissions</th><th></th></tr>{misconceptions}</table>
 <h2>Timeouts, crashes and refusals</h2>
