@@ -39,7 +39,8 @@ _CLUTTER = {"__MACOSX", "__pycache__", "Thumbs.db", "desktop.ini"}
 #: Names in OUT that cnngrade writes itself; no submission may be called so (compared
 #: case-insensitively: OUT may live on a case-insensitive filesystem).
 RESERVED_NAMES = frozenset(
-    {"grades.json", "grades.csv", "report.html", "similarity.html", "skipped.json"}
+    {"grades.json", "grades.csv", "report.html", "similarity.html", "skipped.json",
+     "report.json", "regrades.jsonl"}
     | {export_filename(f) for f in EXPORT_FORMATS}
 )
 _RESERVED_FOLDED = frozenset(n.casefold() for n in RESERVED_NAMES)
