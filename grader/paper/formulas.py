@@ -30,6 +30,19 @@ __all__ = [
     "bn_mean",
     "bn_var",
     "bn_output",
+    "conv_macs",
+    "dense_channels",
+    "weight_decay_step",
+    "dropout_notes",
+    "dropout_inverted",
+    "bn_inference",
+    "bn_folded",
+    "toeplitz_1d",
+    "toeplitz_2d",
+    "im2col_entry",
+    "conv_transpose_output",
+    "scatter_add",
+    "locally_connected_params",
 ]
 
 
@@ -224,3 +237,157 @@ def bn_output() -> str:
     x, y = sp.IndexedBase("x"), sp.IndexedBase("y")
     mu, var, eps, gamma, beta = sp.symbols(r"\mu_B \sigma_B^2 \epsilon \gamma \beta")
     return sp.latex(sp.Eq(y[i], gamma * (x[i] - mu) / sp.sqrt(var + eps) + beta, evaluate=False))
+
+
+# --- convolution as a matrix product, transposed convolution, weight sharing --------------
+
+
+@lru_cache(maxsize=None)
+def toeplitz_1d() -> str:
+    """Row ``i`` of a 1-D convolution's matrix holds the kernel, shifted by ``S i - P``."""
+    sp = _sym()
+    i, t = sp.symbols("i t", integer=True)
+    S, P = sp.symbols("S P", integer=True, positive=True)
+    T, w = sp.IndexedBase("T"), sp.IndexedBase("w")
+    return sp.latex(sp.Eq(T[i, t], w[t - S * i + P], evaluate=False)) + \
+        r"\quad(0 \le t - S i + P < K,\ \text{else } 0)"
+
+
+@lru_cache(maxsize=None)
+def toeplitz_2d() -> str:
+    """The doubly block-Toeplitz matrix of a 2-D convolution, inputs and outputs row-major."""
+    sp = _sym()
+    i, j, r, q = sp.symbols("i j r q", integer=True)
+    S, P, n, n_out = sp.symbols("S P n n_{out}", integer=True, positive=True)
+    T, W = sp.IndexedBase("T"), sp.IndexedBase("W")
+    return sp.latex(sp.Eq(T[i * n_out + j, r * n + q], W[r - S * i + P, q - S * j + P],
+                          evaluate=False)) + r"\quad(\text{0 when outside the kernel})"
+
+
+@lru_cache(maxsize=None)
+def im2col_entry() -> str:
+    """Column ``(i, j)`` of the im2col matrix is the window of output ``(i, j)``, flattened."""
+    sp = _sym()
+    c, a, b, i, j = sp.symbols("c a b i j", integer=True)
+    S, K, n_out = sp.symbols("S K n_{out}", integer=True, positive=True)
+    cols, X = sp.IndexedBase(r"X_{col}"), sp.IndexedBase(r"\bar{X}")
+    return sp.latex(sp.Eq(cols[c * K**2 + a * K + b, i * n_out + j], X[c, S * i + a, S * j + b],
+                          evaluate=False)) + r"\quad(\bar{X}\text{: the zero-padded input})"
+
+
+@lru_cache(maxsize=None)
+def conv_transpose_output() -> str:
+    """``H_out = (H - 1) S - 2P + D (K - 1) + output_padding + 1``."""
+    sp = _sym()
+    H, K, P, S, D, A, Ho = sp.symbols(r"H K P S D \mathrm{op} H_{out}", integer=True, positive=True)
+    return sp.latex(sp.Eq(Ho, (H - 1) * S - 2 * P + D * (K - 1) + A + 1, evaluate=False))
+
+
+@lru_cache(maxsize=None)
+def scatter_add() -> str:
+    """A transposed convolution scatters ``X[i, j] * W`` to offset ``(S i, S j)`` and sums."""
+    sp = _sym()
+    i, j, u, v = sp.symbols("i j u v", integer=True)
+    S, n = sp.symbols("S n", integer=True, positive=True)
+    Z, X, W = sp.IndexedBase("Z"), sp.IndexedBase("X"), sp.IndexedBase("W")
+    return sp.latex(sp.Eq(Z[u, v], sp.Sum(X[i, j] * W[u - S * i, v - S * j], (i, 0, n - 1), (j, 0, n - 1)),
+                          evaluate=False)) + r"\quad(0 \le u - S i,\ v - S j < K)"
+
+
+@lru_cache(maxsize=None)
+def locally_connected_params(bias: bool) -> str:
+    """A locally connected layer: a convolution's filters, but its own at every output position."""
+    sp = _sym()
+    Ci, Co, Kh, Kw, Ho, Wo, N = sp.symbols("C_{in} C_{out} K_h K_w H_{out} W_{out} N_{LC}", positive=True)
+    return sp.latex(sp.Eq(N, Ho * Wo * (Kh * Kw * Ci * Co + (Co if bias else 0)), evaluate=False))
+
+
+# --- block costs and regularisation (block-cost, regularisation) --------------------------
+
+
+def _unevaluated():
+    # Sums and products kept in the order written (sympy would sort their terms).
+    sp = _sym()
+    return (lambda *a: sp.Add(*a, evaluate=False)), (lambda *a: sp.Mul(*a, evaluate=False))
+
+
+@lru_cache(maxsize=None)
+def conv_macs() -> str:
+    """Multiply-accumulates of a convolution for one input: ``H_out W_out C_out (C_in/G) K_h K_w``."""
+    sp = _sym()
+    _, mul = _unevaluated()
+    Ho, Wo, Co, Ci, G, Kh, Kw, N = sp.symbols("H_{out} W_{out} C_{out} C_{in} G K_h K_w N_{MACs}",
+                                              positive=True)
+    return sp.latex(sp.Eq(N, mul(Ho, Wo, Co, Ci / G, Kh, Kw), evaluate=False), order="none")
+
+
+@lru_cache(maxsize=None)
+def dense_channels() -> str:
+    """Channels after layer ``l`` of a dense block: ``C_l = C_0 + l k`` (growth rate ``k``)."""
+    sp = _sym()
+    add, mul = _unevaluated()
+    l = sp.Symbol("l", integer=True, nonnegative=True)
+    C0, k = sp.symbols("C_0 k", positive=True)
+    return sp.latex(sp.Eq(sp.IndexedBase("C")[l], add(C0, mul(l, k)), evaluate=False), order="none")
+
+
+@lru_cache(maxsize=None)
+def weight_decay_step() -> str:
+    """The notes' update: ``w_{t+1} = (1 - eta lambda) w_t - eta dL/dw_t``."""
+    sp = _sym()
+    add, mul = _unevaluated()
+    w_next, w, grad = sp.symbols(r"w_{t+1} w_t \frac{\partial\mathcal{L}}{\partial{w_t}}")
+    eta, lam = sp.symbols(r"\eta \lambda", positive=True)
+    return sp.latex(sp.Eq(w_next, add(mul(add(1, -mul(eta, lam)), w), -mul(eta, grad)), evaluate=False),
+                    order="none")
+
+
+def _dropout(scale_in_training: bool) -> str:
+    sp = _sym()
+    _, mul = _unevaluated()
+    i = sp.Symbol("i", integer=True)
+    h, m, p = sp.IndexedBase("h"), sp.IndexedBase("m"), sp.Symbol("p", positive=True)
+    train, test = sp.IndexedBase(r"\tilde{h}"), sp.IndexedBase(r"h^{test}")
+    kept = mul(m[i], h[i])
+    return (sp.latex(sp.Eq(train[i], kept / p if scale_in_training else kept, evaluate=False), order="none")
+            + r",\quad " + sp.latex(sp.Eq(test[i], h[i] if scale_in_training else mul(p, h[i]),
+                                           evaluate=False), order="none"))
+
+
+@lru_cache(maxsize=None)
+def dropout_notes() -> str:
+    """Dropout as the notes define it (keep probability ``p``): mask in training, scale by ``p`` at test."""
+    return _dropout(scale_in_training=False)
+
+
+@lru_cache(maxsize=None)
+def dropout_inverted() -> str:
+    """Inverted dropout: survivors scaled by ``1/p`` in training, nothing to do at test."""
+    return _dropout(scale_in_training=True)
+
+
+def _running_stats():
+    return _sym().symbols(r"\hat{\mu} \hat{\sigma}^2 \epsilon \gamma \beta")
+
+
+@lru_cache(maxsize=None)
+def bn_inference() -> str:
+    """Batch norm at inference: the running statistics replace the batch's."""
+    sp = _sym()
+    add, mul = _unevaluated()
+    i = sp.Symbol("i", integer=True)
+    x, y = sp.IndexedBase("x"), sp.IndexedBase("y")
+    mu, var, eps, gamma, beta = _running_stats()
+    return sp.latex(sp.Eq(y[i], add(mul(gamma, add(x[i], -mu) / sp.sqrt(add(var, eps))), beta),
+                          evaluate=False), order="none")
+
+
+@lru_cache(maxsize=None)
+def bn_folded() -> str:
+    """Batch norm at inference as one affine map ``y = a x + c`` per channel."""
+    sp = _sym()
+    add, mul = _unevaluated()
+    a, c = sp.symbols("a c")
+    mu, var, eps, gamma, beta = _running_stats()
+    return (sp.latex(sp.Eq(a, gamma / sp.sqrt(add(var, eps)), evaluate=False), order="none") + r",\quad "
+            + sp.latex(sp.Eq(c, add(beta, -mul(a, mu)), evaluate=False), order="none"))
