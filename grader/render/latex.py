@@ -35,6 +35,8 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6em}
 \allowdisplaybreaks
+% amsmath's matrices stop at 10 columns; unrolled convolution matrices are wider.
+\setcounter{MaxMatrixCols}{32}
 """
 
 
