@@ -75,7 +75,8 @@ def test_help_teaches_with_an_example():
 @pytest.mark.parametrize("args, fragment", [
     (["resnet19"], "unknown model 'resnet19' (did you mean 'resnet18'?)"),
     (["nothere.yaml"], "spec file 'nothere.yaml' does not exist"),
-    (["resnet18", "--input", "3,224"], "the --input shape must be C,H,W (or D)"),
+    (["resnet18", "--input", "3,x,224"], "the --input shape must be"),
+    (["resnet18", "--input", "3,224"], "resnet18 takes a C,H,W input such as 3,224,224"),
     (["resnet18", "--input", "3,-5,224"], "must hold positive sizes"),
     (["vgg16", "--input", "3,16,16"], "vgg16 cannot take input shape 3,16,16"),
     (["lenet5", "--device", "tpu"], "unknown device"),

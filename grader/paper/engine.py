@@ -21,6 +21,7 @@ __all__ = [
     "grads",
     "analyze_spec",
     "layer_params",
+    "load_layers",
     "spec_shapes",
     "as_rows",
     "as_vector",
@@ -79,15 +80,22 @@ def _layer_params(spec_json: str) -> tuple[int, ...]:
                  for layer in spec_obj.layers)
 
 
-def spec_shapes(spec: dict) -> list[tuple[int, ...]]:
-    """Output shape of each layer of a layer-spec dict (the spec's torch-free validation)."""
+def load_layers(spec: dict) -> tuple:
+    """The validated layers (``grader.reference.spec.LayerDef``) of a layer-spec dict:
+    options as the engine resolved them (sizes per axis, a residual block's shortcut), input
+    and output shapes. Torch-free."""
     from grader.reference.spec import load_spec
 
-    return [tuple(layer.output_shape) for layer in load_spec(spec).layers]
+    return load_spec(spec).layers
+
+
+def spec_shapes(spec: dict) -> list[tuple[int, ...]]:
+    """Output shape of each layer of a layer-spec dict (the spec's torch-free validation)."""
+    return [tuple(layer.output_shape) for layer in load_layers(spec)]
 
 
 def analyze_spec(spec: dict):
-    """``grader.reference.analysis.analyze`` of a layer-spec dict (CONTRACTS part B)."""
+    """``grader.reference.analysis.analyze`` of a layer-spec dict (DESIGN.md 3.5)."""
     from grader.reference.analysis import analyze
     from grader.reference.spec import load_spec
 

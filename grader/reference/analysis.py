@@ -18,13 +18,16 @@ Conventions (also in :data:`CONVENTIONS` and in the JSON output):
   count 0 (the convention of torchvision's published "GFLOPS" figures). A module may
   define ``count_macs(output_shape)`` (shape without the batch) to count itself, as
   LeNet-5's C3 does to leave out its table's missing connections.
-- **Receptive field and jump** per axis (height, width), by the recurrence
-  ``r_out = r_in + (d (k - 1)) j_in``, ``j_out = j_in s`` through convolutions and pools;
-  a pointwise op, addition or concatenation takes the union of its inputs' fields (so a
-  residual or inception block gets its widest branch). Fields of spatial layers are not
-  clipped to the image (the textbook recurrence); a flat output (after flatten or a dense
-  layer) reports the part of the image its whole input sees, with no jump. An op this module
-  does not know that changes the spatial size makes the field unknown (``None``).
+- **Receptive field and jump** per spatial axis ((height, width); (length,) or (depth,
+  height, width) for 1-D and 3-D inputs), by the recurrence ``r_out = r_in + (d (k - 1))
+  j_in``, ``j_out = j_in s`` through convolutions and pools; a pointwise op, addition or
+  concatenation takes the union of its inputs' fields (so a residual or inception block gets
+  its widest branch). One convention for every row: the *theoretical* field, in input
+  pixels, padding included and **never clipped to the image** (a field may be wider than
+  the input). A flat output (after flatten or a dense layer) depends on every unit of the
+  map it flattens: its field is the union of theirs, ``(n - 1) j + r`` per axis for a map of
+  ``n`` units, unclipped too, with no jump. An op this module does not know that changes the
+  spatial size makes the field unknown (``None``).
 """
 
 from __future__ import annotations
@@ -43,9 +46,12 @@ CONVENTIONS = {
               "statistics are buffers, counted apart",
     "macs": "multiply-accumulates of convolutions and dense layers for one input; biases, "
             "normalisation, activations, pooling and additions count 0",
-    "receptive_field": "(height, width) in input pixels; r_out = r_in + d(k-1) j_in, "
-                       "j_out = j_in s; union over branches; unclipped for spatial layers, "
-                       "clipped to the image for flat outputs",
+    "receptive_field": "per spatial axis ((height, width); (length,) or (depth, height, "
+                       "width) in 1-D and 3-D), in input pixels: r_out = r_in + d(k-1) j_in, "
+                       "j_out = j_in s; union over branches; the theoretical field, padding "
+                       "included, never clipped to the image, on every row; a flat row "
+                       "(flatten, dense) has the union of the fields of the map it flattens, "
+                       "(n-1) j + r, and no jump",
 }
 
 
@@ -67,9 +73,10 @@ class LayerInfo:
     """Floating-point buffer elements (batch norm's running mean and variance)."""
     macs: int
     """Multiply-accumulates for one input (see the module docstring)."""
-    receptive_field: tuple[float, float] | None
-    """(height, width) of the input region one output unit sees; ``None`` when unknown."""
-    jump: tuple[float, float] | None
+    receptive_field: tuple[float, ...] | None
+    """Per spatial axis, (height, width) in 2-D, the input region one output unit sees,
+    never clipped to the image (see :data:`CONVENTIONS`); ``None`` when unknown."""
+    jump: tuple[float, ...] | None
     """Input pixels between neighbouring output units (the cumulative stride); ``None`` for
     flat outputs or when unknown."""
 
@@ -157,15 +164,21 @@ def _resolve(target, input_shape, run_device):
 
     from torch import nn
 
-    from grader.reference import models, spec
+    from grader.reference import spec
 
     if isinstance(target, (str, Path)):
+        from grader.reference import models   # only for names: a spec needs no model zoo
+
         text = str(target)
         path = Path(text)
         name = models.canonical_model_name(text) if isinstance(target, str) else None
         if name is not None:   # a model name wins over a file of the same name
             model = models.build_model(name, device=run_device)
-            return model, name, input_shape or model.default_input_shape
+            default = tuple(model.default_input_shape)
+            if input_shape is not None and len(input_shape) != len(default):
+                raise UserError(f"{name} takes a {_LAYOUTS.get(len(default), 'flat')} input such as "
+                                f"{_fmt(default)}, got the input shape {_fmt(input_shape)}")
+            return model, name, input_shape or default
         if path.is_file():   # a spec file without a .yaml/.json suffix (analyze read those)
             target = spec.load_spec(path, input_shape=input_shape)
         else:
@@ -238,14 +251,16 @@ class _Field:
         if len(fields) == 1:
             return fields[0]
         bounds = [f._bounds() for f in fields]
-        lo = tuple(min(b[0][a] for b in bounds) for a in range(2))
-        hi = tuple(max(b[1][a] for b in bounds) for a in range(2))
-        jump = tuple(max(f.jump[a] for f in fields) for a in range(2))
+        axes = range(len(fields[0].size))
+        lo = tuple(min(b[0][a] for b in bounds) for a in axes)
+        hi = tuple(max(b[1][a] for b in bounds) for a in axes)
+        jump = tuple(max(f.jump[a] for f in fields) for a in axes)
         return _Field.from_bounds(lo, hi, jump, flat=any(f.flat for f in fields))
 
 
-def _pair(value) -> tuple:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+def _pair(value, n: int = 2) -> tuple:
+    """One value per axis: a sequence as it is, a scalar repeated ``n`` times."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
 def _conv_args(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -285,16 +300,21 @@ class _Tracer:
     """A ``TorchFunctionMode`` (built lazily: torch is imported on first use) that maps each
     tensor to its receptive field and adds conv/linear MACs to the innermost running module."""
 
-    def __init__(self):
+    def __init__(self, rank: int = 2):
         import torch
         import torch.nn.functional as F
         from torch.overrides import TorchFunctionMode
 
         self._fields: dict[int, tuple[weakref.ref, _Field]] = {}
+        self.rank = rank   # spatial axes of the input: fields are followed at this rank only
+        self._dims = rank + 2   # (batch, channels, *spatial)
         self.stack: list[list] = []   # [module name, macs so far] per running module
         convs = {F.conv1d: 1, F.conv2d: 2, F.conv3d: 3}
-        pools = {F.max_pool2d: _max_pool_args, F.avg_pool2d: _avg_pool_args}
-        adaptive = {F.adaptive_avg_pool2d, F.adaptive_max_pool2d}
+        pools = {F.max_pool1d: _max_pool_args, F.max_pool2d: _max_pool_args,
+                 F.max_pool3d: _max_pool_args, F.avg_pool1d: _avg_pool_args,
+                 F.avg_pool2d: _avg_pool_args, F.avg_pool3d: _avg_pool_args}
+        adaptive = {F.adaptive_avg_pool1d, F.adaptive_max_pool1d, F.adaptive_avg_pool2d,
+                    F.adaptive_max_pool2d, F.adaptive_avg_pool3d, F.adaptive_max_pool3d}
         tracer = self
 
         shape_preserving = _shape_preserving(torch, F)
@@ -351,41 +371,49 @@ class _Tracer:
         # MACs: every output element reads (C_in / groups) * K_h * K_w inputs.
         per_sample = out.numel() // max(out.shape[0], 1) if out.dim() == dims + 2 else out.numel()
         self._add_macs(per_sample * weight.shape[1] * math.prod(kernel))
-        if dims != 2:
+        if dims != self.rank:
             return
+        n = self.rank
         if isinstance(padding, str):
-            pad = (0, 0) if padding == "valid" else tuple(
-                _pair(dilation)[a] * (kernel[a] - 1) // 2 for a in range(2))
+            pad = (0,) * n if padding == "valid" else tuple(
+                _pair(dilation, n)[a] * (kernel[a] - 1) // 2 for a in range(n))
         else:
-            pad = _pair(padding)
-        self._through(x, out, kernel, _pair(stride), pad, _pair(dilation))
+            pad = _pair(padding, n)
+        self._through(x, out, kernel, _pair(stride, n), pad, _pair(dilation, n))
 
     def _window(self, x, kernel, stride, padding, dilation, out) -> None:
-        kernel = _pair(kernel)
-        stride = kernel if stride is None or stride == [] or stride == () else _pair(stride)
-        self._through(x, out, kernel, stride, _pair(padding), _pair(dilation))
+        n = self.rank
+        kernel = _pair(kernel, n)
+        stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, n)
+        self._through(x, out, kernel, stride, _pair(padding, n), _pair(dilation, n))
 
     def _adaptive(self, args, kwargs, out) -> None:
         x, output_size = _adaptive_args(*args, **kwargs)
         inner = self.field_of(x)
-        if inner is None or x.dim() != 4 or inner.flat:
+        if inner is None or x.dim() != self._dims or inner.flat:
             return self.set_field(out if isinstance(out, self._Tensor) else out[0], None)
-        windows = [_adaptive_window(n, m) for n, m in zip(x.shape[2:], _pair(output_size))]
+        windows = [_adaptive_window(n, m)
+                   for n, m in zip(x.shape[2:], _pair(output_size, self.rank))]
         # The first window's centre sits `offset` pixels in: express it as a padding.
         pads = [k / 2 - 0.5 - off for k, _, off in windows]
-        field_out = inner.through([w[0] for w in windows], [w[1] for w in windows], pads, (1, 1))
+        field_out = inner.through([w[0] for w in windows], [w[1] for w in windows], pads,
+                                  (1,) * self.rank)
         self.set_field(out if isinstance(out, self._Tensor) else out[0], field_out)
 
     def _pad(self, args, kwargs, out) -> None:
         x, pad = args[0], kwargs.get("pad", args[1] if len(args) > 1 else ())
-        if x.dim() == 4 and len(pad) == 4:   # (left, right, top, bottom): shifts the grid
-            return self._through(x, out, (1, 1), (1, 1), (pad[2], pad[0]), (1, 1))
+        n = self.rank
+        if x.dim() == self._dims and len(pad) == 2 * n:
+            # (left, right, top, bottom, ...), last axis first: the padding before each axis
+            # shifts the grid.
+            before = tuple(pad[2 * (n - 1 - a)] for a in range(n))
+            return self._through(x, out, (1,) * n, (1,) * n, before, (1,) * n)
         self._pointwise(args, kwargs, out)
 
     def _through(self, x, out, kernel, stride, pad, dilation) -> None:
         target = out if isinstance(out, self._Tensor) else out[0]   # (values, indices)
         inner = self.field_of(x)
-        if inner is None or inner.flat or x.dim() != 4:
+        if inner is None or inner.flat or x.dim() != self._dims:
             return self.set_field(target, None)
         self.set_field(target, inner.through(kernel, stride, pad, dilation))
 
@@ -400,12 +428,13 @@ class _Tracer:
         tracked = [(t, f) for t in inputs if (f := self.field_of(t)) is not None]
         if not tracked:
             return   # a tensor made from weights or constants: no field
-        if out.dim() == 4:
-            same = [f for t, f in tracked if t.dim() == 4 and t.shape[2:] == out.shape[2:]
+        dims = self._dims
+        if out.dim() == dims:
+            same = [f for t, f in tracked if t.dim() == dims and t.shape[2:] == out.shape[2:]
                     and not f.flat]
             return self.set_field(out, _Field.union(same) if same else None)
-        flat = [f.flattened(tuple(t.shape[2:])) if (t.dim() == 4 and not f.flat) else f
-                for t, f in tracked if f.flat or t.dim() == 4]
+        flat = [f.flattened(tuple(t.shape[2:])) if (t.dim() == dims and not f.flat) else f
+                for t, f in tracked if f.flat or t.dim() == dims]
         self.set_field(out, _Field.union(flat) if flat else None)
 
 
@@ -421,6 +450,7 @@ def _shape_preserving(torch, F) -> dict:
                          F.batch_norm, F.local_response_norm, F.softmax, F.log_softmax, F.gelu,
                          F.silu, F.instance_norm, F.layer_norm, T.contiguous, T.clone))
     ops.update({F.relu: 1, F.relu6: 1, F.dropout: 3, F.hardtanh: 3, F.leaky_relu: 2, F.elu: 2,
+                F.hardswish: 1, F.hardsigmoid: 1,   # MobileNet v3
                 torch.relu_: 0, T.relu_: 0})
     return ops
 
@@ -515,9 +545,10 @@ def _run(model, *, source: str, input_shape: tuple[int, ...], device, depth) -> 
     dtype = next((t.dtype for t in model.parameters() if t.is_floating_point()), torch.float32)
     x = torch.zeros((1, *input_shape), dtype=dtype, device=device)
 
-    tracer = _Tracer()
-    if len(input_shape) == 3:   # each input pixel sees itself: field 1, jump 1
-        tracer.set_field(x, _Field((1.0, 1.0), (1.0, 1.0), (0.0, 0.0)))
+    rank = len(input_shape) - 1   # spatial axes: 0 for a flat input
+    tracer = _Tracer(rank)
+    if rank:   # each input pixel sees itself: field 1, jump 1
+        tracer.set_field(x, _Field((1.0,) * rank, (1.0,) * rank, (0.0,) * rank))
     # Parameters per row module, read before the pass swaps in stand-ins: (id, numel, trainable).
     row_params = {name: [(id(p), p.numel(), p.requires_grad) for p in m.parameters()]
                   for name, m in named if name in rows}
@@ -634,12 +665,11 @@ def _row(name, module, output, macs, params, trainable, buffers, tracer,
         (t for t in output if isinstance(t, torch.Tensor)), None)
     field_ = tracer.field_of(tensor) if tensor is not None else None
     rf = jump = None
-    if field_ is not None and len(input_shape) == 3:
-        if field_.flat or tensor.dim() != 4:
+    if field_ is not None and len(input_shape) > 1:
+        if field_.flat or tensor.dim() != len(input_shape) + 1:
+            # Unclipped like every row (CONVENTIONS): the union over the flattened map.
             flat = field_ if field_.flat else field_.flattened(tuple(tensor.shape[2:]))
-            lo, hi = flat._bounds()
-            rf = tuple(_num(min(high, n - 1) - max(low, 0) + 1) for low, high, n in
-                       zip(lo, hi, input_shape[1:]))
+            rf = tuple(_num(v) for v in flat.size)
         else:
             rf = tuple(_num(v) for v in field_.size)
             jump = tuple(_num(v) for v in field_.jump)
@@ -654,6 +684,9 @@ def _row(name, module, output, macs, params, trainable, buffers, tracer,
 def _num(v: float):
     """An integer when the value is one, else rounded to 2 decimals."""
     return int(round(v)) if abs(v - round(v)) < 1e-9 else round(v, 2)
+
+
+_LAYOUTS = {1: "D", 2: "C,L", 3: "C,H,W", 4: "C,D,H,W"}
 
 
 def _fmt(shape) -> str:

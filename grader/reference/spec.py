@@ -1,8 +1,8 @@
-"""Layer-spec files: a small YAML or JSON description of a plain stack of layers, the form
-course exercises use ("input 100x100x3 -> conv 9x9, 48 filters -> ... -> fc 100").
+"""Layer-spec files: a small YAML or JSON description of a stack of layers, the form course
+exercises use ("input 100x100x3 -> conv 9x9, 48 filters -> ... -> fc 100").
 
 ```yaml
-input: [3, 100, 100]          # C, H, W  (or [D] for a flat input)
+input: [3, 100, 100]          # C, H, W  (or [C, L], [C, D, H, W], or [D] for a flat input)
 layers:
   - {type: conv, filters: 48, kernel: 9, stride: 1, padding: 0}
   - {type: relu}
@@ -11,8 +11,11 @@ layers:
 ```
 
 The same document may be a bare list whose first item is ``{type: input, shape: [3, 100,
-100]}``. Layer types and their options (defaults after ``=``; a size is an int or a
-``[height, width]`` pair):
+100]}``. The input's rank decides the layers' dimension: ``conv``, the pools, ``batchnorm``
+and the global pools are 1-D on ``[C, L]``, 2-D on ``[C, H, W]`` and 3-D on ``[C, D, H, W]``
+(``conv1d``/``conv2d``/``conv3d``, ``maxpool1d``... name the dimension and check it). Layer
+types and their options (defaults after ``=``; a size is an int or one int per spatial axis,
+e.g. ``[height, width]``):
 
 - ``conv``: ``filters``, ``kernel``, ``stride=1``, ``padding=0`` (a size, ``same`` or
   ``valid``), ``dilation=1``, ``groups=1``, ``bias=true``
@@ -24,10 +27,30 @@ The same document may be a bare list whose first item is ``{type: input, shape: 
 - ``relu``, ``sigmoid``, ``tanh``, ``softmax``, ``flatten``, ``globalavgpool``,
   ``globalmaxpool``: none
 
+Two blocks hold layers of their own, validated the same way:
+
+- ``residual``: ``layers`` (the main path), ``shortcut=auto``: ``out = path(x) +
+  shortcut(x)`` (no activation after the sum: add ``{type: relu}`` after the block). The
+  shortcut is the identity (``identity``; ``auto`` when the path keeps the shape) or a 1x1
+  convolution with bias to the path's channels, with the stride that gives the path's size
+  (``projection``; ``auto`` when the shape changes).
+- ``inception``: ``branches``, a list of layer lists, each applied to the block's input; the
+  outputs (same spatial size) are concatenated along the channels.
+
+```yaml
+  - type: residual
+    layers: [{type: conv, filters: 32, kernel: 3, stride: 2, padding: 1}, {type: relu},
+             {type: conv, filters: 32, kernel: 3, padding: 1}]
+  - type: inception
+    branches: [[{type: conv, filters: 16, kernel: 1}],
+               [{type: maxpool, kernel: 3, stride: 1, padding: 1}, {type: conv, filters: 8, kernel: 1}]]
+```
+
 Loading validates everything, shapes included (plain integer arithmetic from
 :mod:`grader.reference.shapes`, no torch), and raises :class:`grader.errors.UserError` with one
 line naming the layer, e.g. ``layer 3 (conv): kernel size 9 is larger than the padded input
-size 5 along height``. Files are read with ``yaml.safe_load``: a spec never runs code.
+size 5 along height`` (inside a block: ``layer 2 (residual): layer 1 (conv): ...``). Files are
+read with ``yaml.safe_load``: a spec never runs code.
 """
 
 from __future__ import annotations
@@ -44,7 +67,7 @@ from typing import Any
 from grader.errors import UserError
 from grader.reference import shapes
 
-__all__ = ["LAYER_TYPES", "LayerDef", "LayerSpec", "load_spec", "parse_shape"]
+__all__ = ["LAYER_TYPES", "LayerDef", "LayerSpec", "load_spec", "parse_shape", "spatial_axes"]
 
 # type -> {option: default}; _REQUIRED marks options without a default.
 _REQUIRED = object()
@@ -65,11 +88,25 @@ LAYER_TYPES: dict[str, dict[str, Any]] = {
     "dropout": {"p": 0.5},
     "flatten": {},
     "lrn": {"size": _REQUIRED, "alpha": 1e-4, "beta": 0.75, "k": 1.0},
+    "residual": {"layers": _REQUIRED, "shortcut": "auto"},
+    "inception": {"branches": _REQUIRED},
 }
-_ALIASES = {"conv2d": "conv", "linear": "fc", "dense": "fc", "bn": "batchnorm",
+_ALIASES = {"linear": "fc", "dense": "fc", "bn": "batchnorm",
             "max_pool": "maxpool", "avg_pool": "avgpool", "global_avg_pool": "globalavgpool",
             "global_max_pool": "globalmaxpool"}
+# Names that fix the spatial dimension: `conv1d` is `conv` that must receive a C,L input.
+_RANKED = {f"{base}{n}d": (base, n) for base in ("conv", "maxpool", "avgpool", "batchnorm")
+           for n in (1, 2, 3)}
 _SPATIAL_ONLY = {"conv", "maxpool", "avgpool", "globalavgpool", "globalmaxpool", "lrn"}
+_SHORTCUTS = ("auto", "identity", "projection")
+_AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+_LAYOUTS = {0: "flat D", 1: "C,L", 2: "C,H,W", 3: "C,D,H,W"}
+
+
+def spatial_axes(shape: tuple[int, ...]) -> tuple[str, ...]:
+    """Names of the spatial axes of a (C, ...) shape: ``("height", "width")`` for (C, H, W),
+    ``("length",)`` for (C, L), ``("depth", "height", "width")``; ``()`` for a flat (D,)."""
+    return _AXES.get(len(shape) - 1, ())
 
 
 @dataclass(frozen=True)
@@ -77,18 +114,23 @@ class LayerDef:
     """One validated layer of a spec."""
 
     index: int
-    """Position in the spec's ``layers`` list, counting from 1 (used in messages)."""
+    """Position in its ``layers`` list (the spec's, or its block's), counting from 1."""
     type: str
     """Canonical type name, a key of :data:`LAYER_TYPES`."""
     name: str
-    """Module name in the built model: type plus a per-type counter (``conv1``, ``relu2``)."""
+    """Module name in the built model: type plus a per-type counter (``conv1``, ``relu2``),
+    counted within the list the layer is in."""
     options: Mapping[str, Any]
-    """Every option, defaults filled in; sizes and padding as ``(height, width)`` pairs
-    (zeros added on both sides), or padding ``"same"``."""
+    """Every option, defaults filled in; sizes and padding as one int per spatial axis
+    (zeros added on both sides), or padding ``"same"``. A residual block's ``shortcut`` is
+    resolved to ``identity`` or ``projection``, with ``shortcut_stride`` for the latter."""
     input_shape: tuple[int, ...]
-    """Shape this layer receives (C, H, W) or (D,), without the batch dimension."""
+    """Shape this layer receives, (C, L), (C, H, W), (C, D, H, W) or (D,), without the batch."""
     output_shape: tuple[int, ...]
     """Shape this layer produces, computed by integer arithmetic."""
+    blocks: tuple[tuple[LayerDef, ...], ...] = ()
+    """A block's own validated layers: the residual path (one list) or the inception
+    branches; ``()`` for a plain layer."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +138,7 @@ class LayerSpec:
     """A validated layer spec: an input shape and a list of layers whose shapes fit."""
 
     input_shape: tuple[int, ...]
-    """(C, H, W) or (D,)."""
+    """(C, L), (C, H, W), (C, D, H, W) or (D,)."""
     layers: tuple[LayerDef, ...]
     source: str = "<spec>"
     """Where it came from (a file name), for messages and reports."""
@@ -104,7 +146,7 @@ class LayerSpec:
     """The layer mappings as written, to re-validate for another input shape."""
 
     def with_input_shape(self, input_shape: tuple[int, ...]) -> LayerSpec:
-        """The same layers validated for another input (C, H, W) or (D,)."""
+        """The same layers validated for another input shape."""
         return load_spec({"layers": list(self.raw_layers)}, input_shape=input_shape,
                          label=self.source)
 
@@ -117,39 +159,52 @@ class LayerSpec:
 
         - ``device``: where the parameters live; ``"meta"`` allocates nothing.
 
-        A ``fc`` layer receiving a C,H,W input gets a ``flatten`` module inserted before it.
+        A ``fc`` layer receiving a non-flat input gets a ``flatten`` module inserted before
+        it. Blocks are :mod:`grader.reference.spec_modules` modules holding their layers.
         """
         import torch
-        from torch import nn
 
-        modules: list[tuple[str, nn.Module]] = []
         with torch.device(device if device is not None else torch.get_default_device()):
-            for layer in self.layers:
-                if layer.type == "fc" and len(layer.input_shape) > 1:
-                    modules.append((f"flatten_{layer.name}", nn.Flatten()))
-                modules.append((layer.name, _module(layer)))
-        model = nn.Sequential(OrderedDict(modules))
+            model = _sequential(self.layers)
         model.default_input_shape = self.input_shape
         return model
+
+
+def _sequential(layers: tuple[LayerDef, ...]):
+    from torch import nn
+
+    modules: list[tuple[str, nn.Module]] = []
+    for layer in layers:
+        if layer.type == "fc" and len(layer.input_shape) > 1:
+            modules.append((f"flatten_{layer.name}", nn.Flatten()))
+        modules.append((layer.name, _module(layer)))
+    return nn.Sequential(OrderedDict(modules))
 
 
 def _module(layer: LayerDef):
     """The torch module of one validated layer."""
     from torch import nn
 
+    from grader.reference import spec_modules
+
     o, shape = layer.options, layer.input_shape
+    rank = len(shape) - 1
     if layer.type == "conv":
-        return nn.Conv2d(shape[0], o["filters"], o["kernel"], stride=o["stride"],
-                         padding=o["padding"], dilation=o["dilation"], groups=o["groups"],
-                         bias=o["bias"])
+        conv = getattr(nn, f"Conv{rank}d")
+        return conv(shape[0], o["filters"], o["kernel"], stride=o["stride"],
+                    padding=o["padding"], dilation=o["dilation"], groups=o["groups"],
+                    bias=o["bias"])
     if layer.type in ("maxpool", "avgpool"):
-        pool = nn.MaxPool2d if layer.type == "maxpool" else nn.AvgPool2d
+        pool = getattr(nn, f"{'Max' if layer.type == 'maxpool' else 'Avg'}Pool{rank}d")
         return pool(o["kernel"], stride=o["stride"], padding=o["padding"],
                     ceil_mode=o["ceil_mode"])
+    if layer.type in ("globalavgpool", "globalmaxpool"):
+        pool = getattr(nn, f"Adaptive{'Avg' if layer.type == 'globalavgpool' else 'Max'}Pool{rank}d")
+        return pool(1)
     if layer.type == "fc":
         return nn.Linear(math.prod(shape), o["outputs"], bias=o["bias"])
     if layer.type == "batchnorm":
-        bn = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+        bn = getattr(nn, f"BatchNorm{max(rank, 1)}d")   # BatchNorm1d takes (N, C) and (N, C, L)
         return bn(shape[0], eps=o["eps"], momentum=o["momentum"])
     if layer.type == "lrn":
         return nn.LocalResponseNorm(o["size"], alpha=o["alpha"], beta=o["beta"], k=o["k"])
@@ -157,9 +212,15 @@ def _module(layer: LayerDef):
         return nn.Dropout(o["p"])
     if layer.type == "softmax":
         return nn.Softmax(dim=1)
-    simple = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "flatten": nn.Flatten,
-              "globalavgpool": lambda: nn.AdaptiveAvgPool2d(1),
-              "globalmaxpool": lambda: nn.AdaptiveMaxPool2d(1)}
+    if layer.type == "residual":
+        shortcut = None
+        if o["shortcut"] == "projection":
+            conv = getattr(nn, f"Conv{rank}d")
+            shortcut = conv(shape[0], layer.output_shape[0], 1, stride=o["shortcut_stride"])
+        return spec_modules.Residual(_sequential(layer.blocks[0]), shortcut)
+    if layer.type == "inception":
+        return spec_modules.Inception([_sequential(branch) for branch in layer.blocks])
+    simple = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "flatten": nn.Flatten}
     return simple[layer.type]()
 
 
@@ -172,7 +233,7 @@ def load_spec(source, *, input_shape: tuple[int, ...] | None = None,
 
     - ``source``: a path (``.yaml``, ``.yml`` or ``.json``), the text of a spec, or an
       already-parsed ``dict`` / ``list``.
-    - ``input_shape``: overrides the spec's ``input`` (C, H, W) or (D,).
+    - ``input_shape``: overrides the spec's ``input``: (C, L), (C, H, W), (C, D, H, W) or (D,).
     - ``label``: names the spec in messages (default: the file name, or "spec").
 
     Raises ``UserError`` naming the file and the layer for anything malformed.
@@ -261,14 +322,20 @@ def _validate(document, label: str, input_shape) -> LayerSpec:
     shape = parse_shape(shape_source)
 
     # Step 3: each layer, in order, validated against the shape it receives.
+    defs = _layers(layers, shape)
+    return LayerSpec(input_shape=defs[0].input_shape, layers=defs, source=label,
+                     raw_layers=tuple(layers))
+
+
+def _layers(raws: list, shape: tuple[int, ...]) -> tuple[LayerDef, ...]:
+    """Validate a list of layers (the spec's, or a block's) from the shape it receives."""
     counters: dict[str, int] = {}
     defs = []
-    for index, raw in enumerate(layers, start=1):
+    for index, raw in enumerate(raws, start=1):
         layer = _layer(index, raw, shape, counters)
         defs.append(layer)
         shape = layer.output_shape
-    return LayerSpec(input_shape=defs[0].input_shape, layers=tuple(defs), source=label,
-                     raw_layers=tuple(layers))
+    return tuple(defs)
 
 
 def _layer(index: int, raw, shape: tuple[int, ...], counters: dict[str, int]) -> LayerDef:
@@ -278,23 +345,41 @@ def _layer(index: int, raw, shape: tuple[int, ...], counters: dict[str, int]) ->
     kind = raw.get("type")
     if not isinstance(kind, str):
         raise UserError(f"{where} has no 'type' (one of {', '.join(LAYER_TYPES)})")
-    kind = _ALIASES.get(kind.strip().lower(), kind.strip().lower())
+    written = kind.strip().lower()
+    kind, rank = _RANKED.get(written, (_ALIASES.get(written, written), None))
     if kind not in LAYER_TYPES:
         raise UserError(f"{where} has unknown type {raw['type']!r}; known types: "
-                        f"{', '.join(LAYER_TYPES)}")
+                        f"{', '.join(LAYER_TYPES)} (conv, the pools and batchnorm also as "
+                        "conv1d, conv2d, conv3d...)")
     where = f"layer {index} ({kind})"
     try:
-        options = _options(kind, raw)
-        output = _output_shape(kind, options, shape)
+        _check_rank(kind, written, rank, shape)
+        options = _options(kind, raw, len(shape) - 1)
+        blocks = _blocks(kind, options, shape)
+        if kind == "residual":
+            options.update(_shortcut(options["shortcut"], shape, blocks[0][-1].output_shape))
+        output = _output_shape(kind, options, shape, blocks)
     except UserError as exc:
         raise UserError(f"{where}: {exc}") from None
     counters[kind] = counters.get(kind, 0) + 1
     return LayerDef(index=index, type=kind, name=f"{kind}{counters[kind]}", options=options,
-                    input_shape=shape, output_shape=output)
+                    input_shape=shape, output_shape=output, blocks=blocks)
 
 
-def _options(kind: str, raw: Mapping) -> dict[str, Any]:
-    """Every option of one layer, checked for type and range, defaults filled in."""
+def _check_rank(kind: str, written: str, rank: int | None, shape: tuple[int, ...]) -> None:
+    """A spatial layer needs a spatial input; ``conv2d`` and the like need their dimension."""
+    have = len(shape) - 1
+    if kind in _SPATIAL_ONLY and have == 0:
+        raise UserError(f"needs a C,H,W input (or C,L or C,D,H,W) but receives the flat shape "
+                        f"{_fmt(shape)}")
+    if rank is not None and have != rank and not (written == "batchnorm1d" and have == 0):
+        raise UserError(f"'{written}' needs a {_LAYOUTS[rank]} input but receives "
+                        f"{_LAYOUTS[have]} {_fmt(shape)}; write '{kind}' to follow the input")
+
+
+def _options(kind: str, raw: Mapping, rank: int) -> dict[str, Any]:
+    """Every option of one layer, checked for type and range, defaults filled in; sizes get
+    one int per spatial axis (``rank`` of them)."""
     allowed = LAYER_TYPES[kind]
     unknown = set(raw) - set(allowed) - {"type"}
     if unknown:
@@ -306,14 +391,14 @@ def _options(kind: str, raw: Mapping) -> dict[str, Any]:
         if value is _REQUIRED:
             raise UserError(f"missing required option '{key}'")
         options[key] = value
-    # Sizes: an int or [height, width], positive.
+    # Sizes: an int or one positive int per spatial axis.
     for key in _SIZE_OPTIONS & set(options):
         if options[key] is not None:
-            options[key] = _pair(options[key], key)
+            options[key] = _sizes(options[key], key, rank)
     if "stride" in options and options["stride"] is None:   # pools: stride = kernel
         options["stride"] = options["kernel"]
     if "padding" in options:
-        options["padding"] = _padding(options["padding"])
+        options["padding"] = _padding(options["padding"], rank)
     for key in ("filters", "outputs", "groups", "size"):
         if key in options:
             options[key] = _positive(options[key], key)
@@ -329,47 +414,113 @@ def _options(kind: str, raw: Mapping) -> dict[str, Any]:
                 rule = "in [0, 1)" if key == "p" else "positive" if key == "eps" else "non-negative"
                 raise UserError(f"'{key}' must be {rule}, got {value!r}")
             options[key] = float(value)
+    if "shortcut" in options and options["shortcut"] not in _SHORTCUTS:
+        raise UserError(f"'shortcut' must be one of {', '.join(_SHORTCUTS)}, got "
+                        f"{options['shortcut']!r}")
     return options
 
 
-def _output_shape(kind: str, o: dict[str, Any], shape: tuple[int, ...]) -> tuple[int, ...]:
+def _blocks(kind: str, o: dict[str, Any], shape: tuple[int, ...]) -> tuple[tuple[LayerDef, ...], ...]:
+    """A block's layers, each list validated from the block's input shape."""
+    if kind == "residual":
+        return (_layers(_layer_list(o["layers"], "'layers'"), shape),)
+    if kind != "inception":
+        return ()
+    branches = o["branches"]
+    if not isinstance(branches, list) or not branches:
+        raise UserError("'branches' must be a non-empty list of layer lists")
+    out = []
+    for i, branch in enumerate(branches, start=1):
+        try:
+            out.append(_layers(_layer_list(branch, f"branch {i}"), shape))
+        except UserError as exc:
+            raise UserError(f"branch {i}: {exc}") from None
+    return tuple(out)
+
+
+def _layer_list(value, what: str) -> list:
+    if not isinstance(value, list) or not value:
+        raise UserError(f"{what} must be a non-empty list of layers, got {value!r}")
+    return value
+
+
+def _shortcut(kind: str, shape: tuple[int, ...], out: tuple[int, ...]) -> dict[str, Any]:
+    """The residual shortcut, resolved: identity, or a 1x1 projection and its stride."""
+    if kind == "auto":
+        kind = "identity" if out == shape else "projection"
+    if kind == "identity":
+        if out != shape:
+            raise UserError(f"an identity shortcut needs the path to keep the shape "
+                            f"{_fmt(shape)}, but it gives {_fmt(out)}; use shortcut: projection")
+        return {"shortcut": "identity"}
+    if len(shape) == 1 or len(out) != len(shape):
+        raise UserError(f"a projection shortcut (1x1 convolution) needs a spatial input and "
+                        f"output, got {_fmt(shape)} -> {_fmt(out)}")
+    strides = []
+    for axis, n, m in zip(spatial_axes(shape), shape[1:], out[1:]):
+        # The smallest stride s with floor((n - 1) / s) + 1 == m (the 1x1 output-size rule).
+        s = next((s for s in range(1, n + 1) if (n - 1) // s + 1 == m), None)
+        if s is None:
+            raise UserError(f"no 1x1 projection stride maps the input size {n} to the path's "
+                            f"size {m} along {axis}")
+        strides.append(s)
+    return {"shortcut": "projection", "shortcut_stride": tuple(strides)}
+
+
+def _output_shape(kind: str, o: dict[str, Any], shape: tuple[int, ...],
+                  blocks: tuple[tuple[LayerDef, ...], ...]) -> tuple[int, ...]:
     """The shape a layer produces, or UserError when it cannot take ``shape``."""
-    if kind in _SPATIAL_ONLY and len(shape) != 3:
-        raise UserError(f"needs a C,H,W input but receives the flat shape {_fmt(shape)}")
     if kind == "conv":
         channels = shape[0]
         if channels % o["groups"] or o["filters"] % o["groups"]:
             raise UserError(f"groups {o['groups']} must divide both the input channels "
                             f"({channels}) and the filters ({o['filters']})")
         if o["padding"] == "same":
-            if o["stride"] != (1, 1):
+            if any(s != 1 for s in o["stride"]):
                 raise UserError("padding 'same' needs stride 1 (PyTorch's rule); give the "
                                 "padding as a number instead")
-            return (o["filters"], shape[1], shape[2])
+            return (o["filters"], *shape[1:])
         return (o["filters"], *_spatial(o, shape, o["padding"]))
     if kind in ("maxpool", "avgpool"):
         if o["padding"] == "same":
-            raise UserError("pool padding must be a number or [height, width], not 'same'")
-        for axis, pad, k in zip(("height", "width"), o["padding"], o["kernel"]):
+            raise UserError("pool padding must be a number or one per axis, not 'same'")
+        for axis, pad, k in zip(spatial_axes(shape), o["padding"], o["kernel"]):
             if pad * 2 > k:
                 raise UserError(f"padding {pad} along {axis} is more than half the kernel "
                                 f"size {k} (PyTorch's rule)")
+        if kind == "avgpool" and len(shape) == 4:   # avg_pool3d alone checks the unpadded size
+            for axis, size, k in zip(spatial_axes(shape), shape[1:], o["kernel"]):
+                if size < k:
+                    raise UserError(f"kernel size {k} is larger than the input size {size} along "
+                                    f"{axis} (PyTorch's 3-D average pooling does not count the "
+                                    "padding here)")
         return (shape[0], *_spatial(o, shape, o["padding"], ceil_mode=o["ceil_mode"]))
     if kind in ("globalavgpool", "globalmaxpool"):
-        return (shape[0], 1, 1)
+        return (shape[0], *(1 for _ in shape[1:]))
     if kind == "fc":
         return (o["outputs"],)
     if kind == "flatten":
         return (math.prod(shape),)
+    if kind == "residual":
+        return blocks[0][-1].output_shape
+    if kind == "inception":
+        outs = [branch[-1].output_shape for branch in blocks]
+        for i, out in enumerate(outs[1:], start=2):
+            if out[1:] != outs[0][1:] or len(out) != len(outs[0]):
+                raise UserError(f"branch {i} gives {_fmt(out)} but branch 1 gives "
+                                f"{_fmt(outs[0])}; concatenated branches must share every size "
+                                "but the channels")
+        return (sum(out[0] for out in outs), *outs[0][1:])
     return shape   # activations, batch norm, dropout, softmax, lrn keep the shape
 
 
-def _spatial(o, shape, pad, *, ceil_mode=False) -> tuple[int, int]:
+def _spatial(o, shape, pad, *, ceil_mode=False) -> tuple[int, ...]:
     return tuple(
         shapes.conv_output_size(size, k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode,
                                 axis=axis)
-        for axis, size, k, s, p, d in zip(("height", "width"), shape[1:], o["kernel"],
-                                          o["stride"], pad, o.get("dilation", (1, 1)))
+        for axis, size, k, s, p, d in zip(spatial_axes(shape), shape[1:], o["kernel"],
+                                          o["stride"], pad,
+                                          o.get("dilation", (1,) * len(shape[1:])))
     )
 
 
@@ -394,30 +545,33 @@ def _positive(value, what: str) -> int:
     return v
 
 
-def _pair(value, what: str) -> tuple[int, int]:
-    """An int or [height, width] -> (h, w), both positive."""
+def _sizes(value, what: str, rank: int) -> tuple[int, ...]:
+    """An int or one int per spatial axis (``[height, width]`` in 2-D) -> a tuple of
+    ``rank`` positive ints."""
     if isinstance(value, (list, tuple)):
-        if len(value) != 2:
-            raise UserError(f"'{what}' must be an integer or [height, width], got {list(value)!r}")
-        return _positive(value[0], what), _positive(value[1], what)
-    v = _positive(value, what)
-    return v, v
+        if len(value) != rank:
+            raise UserError(f"'{what}' must be an integer or {_per_axis(rank)}, got {list(value)!r}")
+        return tuple(_positive(v, what) for v in value)
+    return (_positive(value, what),) * rank
 
 
-def _padding(value):
-    """0, 2, [1, 2], 'valid' -> (h, w) zeros on both sides; 'same' stays a string."""
+def _padding(value, rank: int):
+    """0, 2, [1, 2], 'valid' -> zeros on both sides, one int per axis; 'same' stays a string."""
     if isinstance(value, str):
         word = value.strip().lower()
         if word not in ("same", "valid"):
-            raise UserError(f"'padding' must be a number, [height, width], 'same' or 'valid', "
+            raise UserError(f"'padding' must be a number, {_per_axis(rank)}, 'same' or 'valid', "
                             f"got {value!r}")
-        return (0, 0) if word == "valid" else word
+        return (0,) * rank if word == "valid" else word
     if isinstance(value, (list, tuple)):
-        if len(value) != 2:
-            raise UserError(f"'padding' must be a number or [height, width], got {list(value)!r}")
-        return _non_negative(value[0], "padding"), _non_negative(value[1], "padding")
-    v = _non_negative(value, "padding")
-    return v, v
+        if len(value) != rank:
+            raise UserError(f"'padding' must be a number or {_per_axis(rank)}, got {list(value)!r}")
+        return tuple(_non_negative(v, "padding") for v in value)
+    return (_non_negative(value, "padding"),) * rank
+
+
+def _per_axis(rank: int) -> str:
+    return f"[{', '.join(_AXES.get(rank, ('height', 'width')))}]"
 
 
 def _non_negative(value, what: str) -> int:
@@ -428,10 +582,11 @@ def _non_negative(value, what: str) -> int:
 
 
 def parse_shape(text, *, what: str = "input shape") -> tuple[int, ...]:
-    """``"3,224,224"`` (or ``3x224x224``) -> ``(3, 224, 224)``; also ``"784"``, and a list
-    or tuple such as ``[3, 224, 224]`` (a spec's ``input``, an ``input_shape`` argument).
+    """``"3,224,224"`` (or ``3x224x224``) -> ``(3, 224, 224)``; also ``"784"`` (flat),
+    ``"2,100"`` (C, L), ``"1,16,64,64"`` (C, D, H, W), and a list or tuple such as
+    ``[3, 224, 224]`` (a spec's ``input``, an ``input_shape`` argument).
 
-    Raises ``UserError`` unless it is one or three positive integers.
+    Raises ``UserError`` unless it is one to four positive integers.
     """
     if not isinstance(text, str):
         return _shape_sequence(text, what=what)
@@ -439,17 +594,22 @@ def parse_shape(text, *, what: str = "input shape") -> tuple[int, ...]:
     try:
         values = [int(p) for p in parts]
     except ValueError:
-        raise UserError(f"the {what} must be C,H,W (or D) as integers, got {text!r}") from None
-    if len(values) not in (1, 3):
-        raise UserError(f"the {what} must be C,H,W (or D), got {text!r}")
+        raise UserError(f"the {what} must be C,H,W (or D, C,L, C,D,H,W) as integers, "
+                        f"got {text!r}") from None
+    if len(values) not in _SHAPE_LENGTHS:
+        raise UserError(f"the {what} must be C,H,W (or D, C,L, C,D,H,W), got {text!r}")
     if any(v < 1 for v in values):
         raise UserError(f"the {what} must hold positive sizes, got {text!r}")
     return tuple(values)
 
 
+_SHAPE_LENGTHS = (1, 2, 3, 4)   # (D,), (C, L), (C, H, W), (C, D, H, W)
+
+
 def _shape_sequence(value, *, what: str) -> tuple[int, ...]:
-    if not isinstance(value, (list, tuple)) or len(value) not in (1, 3):
-        raise UserError(f"the {what} must be [C, H, W] or [D], got {value!r}")
+    if not isinstance(value, (list, tuple)) or len(value) not in _SHAPE_LENGTHS:
+        raise UserError(f"the {what} must be [C, H, W] (or [D], [C, L], [C, D, H, W]), "
+                        f"got {value!r}")
     out = []
     for v in value:
         if isinstance(v, bool) or not isinstance(v, int):

@@ -1,7 +1,8 @@
 """The terminal table of ``cnngrade inspect``: one row per layer, then the totals.
 
-Shapes are shown as the course notes write them, height x width x channels (``92x92x48``);
-the JSON output (``Analysis.to_dict``) keeps PyTorch's (C, H, W) order.
+Shapes are shown as the course notes write them, spatial sizes then channels (``92x92x48``
+for height x width x channels; ``LxC`` in 1-D, ``DxHxWxC`` in 3-D); the JSON output
+(``Analysis.to_dict``) keeps PyTorch's channels-first order.
 """
 
 from __future__ import annotations
@@ -11,26 +12,35 @@ from rich.table import Table
 
 from grader.reference.analysis import Analysis
 
-__all__ = ["analysis_table", "render_analysis", "format_shape"]
+__all__ = ["analysis_table", "render_analysis", "format_shape", "RECEPTIVE_FIELD_NOTE"]
+
+#: The receptive-field convention, as the table's caption states it (analysis.CONVENTIONS).
+RECEPTIVE_FIELD_NOTE = (
+    "Receptive field: input pixels per axis, padding included, never clipped to the image "
+    "(it may exceed the input); flatten and dense rows: the union over the map they flatten."
+)
+
+# (C, spatial...) layouts, spatial axes first as the notes write them.
+_LAYOUTS = {2: "LxC", 3: "HxWxC", 4: "DxHxWxC"}
 
 
 def format_shape(shape: tuple[int, ...]) -> str:
-    """(C, H, W) -> ``HxWxC``; a flat (D,) stays ``D``."""
-    if len(shape) == 3:
-        c, h, w = shape
-        return f"{h}x{w}x{c}"
+    """(C, H, W) -> ``HxWxC`` (and (C, L) -> ``LxC``, (C, D, H, W) -> ``DxHxWxC``); a flat
+    (D,) stays ``D``."""
+    if len(shape) in _LAYOUTS:
+        return "x".join(str(v) for v in (*shape[1:], shape[0]))
     return "x".join(str(v) for v in shape)
 
 
-def _pair(value) -> str:
+def _per_axis(value) -> str:
+    """A jump: one number when every axis agrees (``4``), else ``2x4``."""
     if value is None:
         return "-"
-    h, w = value
-    return f"{h}" if h == w else f"{h}x{w}"
+    return f"{value[0]}" if len(set(value)) == 1 else "x".join(str(v) for v in value)
 
 
 def _field(value) -> str:
-    return "-" if value is None else f"{value[0]}x{value[1]}"
+    return "-" if value is None else "x".join(str(v) for v in value)
 
 
 def _human(n: int) -> str:
@@ -42,16 +52,18 @@ def _human(n: int) -> str:
 
 def analysis_table(analysis: Analysis) -> Table:
     """The rich Table: layer, type, output shape, params, MACs, receptive field, jump."""
+    layout = _LAYOUTS.get(len(analysis.input_shape), "D")
     table = Table(
         title=f"{analysis.source}: input {format_shape(analysis.input_shape)} "
-              f"({'HxWxC' if len(analysis.input_shape) == 3 else 'D'}), {analysis.device} pass",
+              f"({layout}), {analysis.device} pass",
+        caption=RECEPTIVE_FIELD_NOTE,
         show_footer=True,
         header_style="bold",
     )
     table.add_column("#", justify="right", footer="")
     table.add_column("layer", footer="total", no_wrap=True)
     table.add_column("type", no_wrap=True)
-    table.add_column("output HxWxC", justify="right", no_wrap=True,
+    table.add_column(f"output {layout}", justify="right", no_wrap=True,
                      footer=format_shape(analysis.output_shape))
     table.add_column("params", justify="right", footer=f"{analysis.total_params:,}")
     table.add_column("MACs", justify="right", footer=f"{analysis.total_macs:,}")
@@ -63,7 +75,7 @@ def analysis_table(analysis: Analysis) -> Table:
             params += f" ({layer.params - layer.trainable_params:,} fixed)"
         table.add_row(str(i), layer.name, layer.kind, format_shape(layer.output_shape), params,
                       f"{layer.macs:,}", _field(layer.receptive_field),
-                      _pair(layer.jump))
+                      _per_axis(layer.jump))
     return table
 
 

@@ -3,6 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
 from exercises import get_exercise
 from exercises.architecture_trace import COURSE_EXAMPLE
 
@@ -59,3 +66,83 @@ def test_resnet_stages_follow_he_et_al_table_1():
     ex = get_exercise("architecture-trace")
     assert ex.from_params({"type": "named", "model": "resnet18", "stage": 3}).parts[-1].answer == (128, 28, 28)
     assert ex.from_params({"type": "named", "model": "resnet50", "stage": 5}).parts[-1].answer == (2048, 7, 7)
+
+
+def test_described_architectures_are_the_engines_models_of_that_name():
+    """The listing a student reads is the network the engine calls by that name (the key's
+    closed-form check reads the listing: tests/paper/closed_forms)."""
+    from grader.reference.analysis import analyze
+    from grader.reference.spec import load_spec
+
+    from exercises.architecture_trace import DESCRIBED_MODELS
+
+    for name, (_, spec) in DESCRIBED_MODELS.items():
+        described, model = analyze(load_spec(spec)), analyze(name)
+        assert described.input_shape == model.input_shape, name
+        assert described.trainable_params == model.trainable_params, name
+        assert described.total_macs == model.total_macs, name
+        assert described.output_shape == model.output_shape, name
+
+
+# The notes' 100x100x3 exercise as the CLI issues it (--preset course-notes), by hand:
+# 92x92x48, 92x92x96, 44x44x192, 22x22x192, 22x22x256, 100; weights + biases
+# 9*9*3*48+48 + 9*9*48*96+96 + 5*5*96*192+192 + 1*1*192*256+256 + 22*22*256*100+100.
+COURSE_KEY = [48, 92, 92, 96, 92, 92, 192, 44, 44, 192, 22, 22, 256, 22, 22, 100,
+              11_712 + 373_344 + 460_992 + 49_408 + 12_390_500]
+
+
+def _preset(tmp_path, fmt, difficulty="medium"):
+    result = CliRunner().invoke(main, ["new", "exercise", "architecture-trace", "--preset", "course-notes",
+                                       "--difficulty", difficulty, "--format", fmt, "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+@pytest.mark.parametrize("difficulty", ["medium", "hard"])
+def test_course_notes_preset_key_from_the_cli(tmp_path, difficulty):
+    assert COURSE_KEY[-1] == 13_285_956
+    doc = json.loads((_preset(tmp_path, "json", difficulty) / "architecture-trace-key.json").read_text())
+    (variant,) = doc["variants"]
+    assert variant["parameters"] == COURSE_EXAMPLE
+    got = [x for part in variant["parts"] for x in (part["answer"] if isinstance(part["answer"], list)
+                                                    else [part["answer"]])]
+    assert got == COURSE_KEY
+    assert sum(part["points"] for part in variant["parts"]) == {"medium": 24, "hard": 36}[difficulty]
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex", "html", "moodle", "gift"])
+def test_course_notes_preset_renders_in_every_format(tmp_path, fmt):
+    """The key (or the question bank) holds the total; the student sheet states the layers
+    and holds no answer."""
+    out = _preset(tmp_path, fmt)
+    texts = {path.name: path.read_text(encoding="utf-8") for path in out.iterdir()}
+    bank = {"moodle": "architecture-trace.moodle.xml", "gift": "architecture-trace.gift"}.get(fmt)
+    keyed = texts[bank or f"architecture-trace-key.{fmt}"]
+    assert "13285956" in keyed
+    if fmt == "moodle":
+        ET.fromstring(keyed.encode("utf-8"))
+    if bank is None:
+        sheet = texts[f"architecture-trace-sheet.{fmt}"]
+        assert "48 filters" in sheet and "13285956" not in sheet
+    assert texts["architecture-trace-answers-template.csv"].startswith("submission,a_1,a_2,a_3,b_1")
+
+
+def test_course_notes_preset_refuses_what_it_cannot_give(tmp_path):
+    runner = CliRunner()
+    base = ["new", "exercise", "architecture-trace", "-o", str(tmp_path)]
+    for extra, fragment in ((["--preset", "course-notes", "--count", "3"], "no --count above 1"),
+                            (["--preset", "course-notes", "--difficulty", "easy"], "choose one of medium, hard"),
+                            (["--preset", "lecture-9"], "its presets: course-notes")):
+        result = runner.invoke(main, base + extra)
+        assert result.exit_code == 2 and fragment in result.output, result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_course_notes_preset_compiles_to_pdf(tmp_path):
+    from grader.render.pdf import find_engine
+
+    if find_engine() is None:
+        pytest.skip("no TeX engine installed")
+    out = _preset(tmp_path, "pdf")
+    for name in ("architecture-trace-sheet.pdf", "architecture-trace-key.pdf"):
+        assert (out / name).read_bytes().startswith(b"%PDF")

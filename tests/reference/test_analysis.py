@@ -100,11 +100,38 @@ def test_inception_field_is_the_widest_branch():
     assert whole.layers[-1].receptive_field == (5, 5)   # after the concatenation
 
 
-def test_flat_outputs_see_the_image():
+def test_flat_outputs_see_the_union_of_the_map_they_flatten():
+    # conv 3x3 on 10x10: 8x8 units, field 3, jump 1; their union spans (8 - 1) 1 + 3 = 10.
     result = analyze(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Flatten(), nn.Linear(64, 2)),
                      input_shape=(1, 10, 10))
-    assert result.layers[-1].receptive_field == (10, 10)
-    assert result.layers[-1].jump is None
+    assert [r.receptive_field for r in result.layers] == [(3, 3), (10, 10), (10, 10)]
+    assert [r.jump for r in result.layers] == [(1, 1), None, None]
+
+
+def test_fields_are_never_clipped_to_the_image():
+    """One convention on every row: a stack whose field outgrows a 10x10 image reports the
+    theoretical field on its conv, pool, flatten and dense rows alike."""
+    layers = [nn.Conv2d(1, 1, 5, padding=2) for _ in range(3)] + [
+        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(25, 2)]
+    result = analyze(nn.Sequential(*layers), input_shape=(1, 10, 10))
+    # convs: 1 + n (5 - 1) = 5, 9, 13 (> 10); pool 2/2: 13 + 1 = 14, jump 2; flat over the
+    # 5x5 pooled units: (5 - 1) 2 + 14 = 22, padding included.
+    assert [r.receptive_field for r in result.layers] == [
+        (5, 5), (9, 9), (13, 13), (14, 14), (22, 22), (22, 22)]
+    assert [r.jump for r in result.layers][3:] == [(2, 2), None, None]
+
+
+def test_one_and_three_dimensional_fields_follow_the_same_recurrence():
+    # 1-D: conv k5/s2, pool 2/2, conv k3: 5 (j 2), 5 + 1*2 = 7 (j 4), 7 + 2*4 = 15.
+    result = stack([nn.Conv1d(1, 2, 5, stride=2), nn.MaxPool1d(2), nn.Conv1d(2, 2, 3)], (1, 64))
+    assert [r.receptive_field for r in result.layers] == [(5,), (7,), (15,)]
+    assert [r.jump for r in result.layers] == [(2,), (4,), (4,)]
+    # 3-D, axes independent: kernel (1, 3, 5) twice then pool (2, 2, 2): depth 1, 1, 2;
+    # height 3, 5, 6; width 5, 9, 10; jump 2 on every axis after the pool.
+    result = stack([nn.Conv3d(1, 1, (1, 3, 5)), nn.Conv3d(1, 1, (1, 3, 5)), nn.AvgPool3d(2)],
+                   (1, 8, 16, 16))
+    assert [r.receptive_field for r in result.layers] == [(1, 3, 5), (1, 5, 9), (2, 6, 10)]
+    assert result.layers[-1].jump == (2, 2, 2)
 
 
 def test_unknown_size_changing_op_makes_the_field_unknown():
@@ -186,8 +213,14 @@ def test_depth_groups_rows_and_keeps_totals():
 
 # --- the pass itself ---------------------------------------------------------------------
 
+SPECS = COURSE_SPEC.parent
+# 2-D, 1-D, 3-D and block specs: the meta pass's shortcuts must agree with real kernels.
+PASS_TARGETS = ("lenet5", COURSE_SPEC, SPECS / "audio-conv1d.yaml", SPECS / "video-conv3d.yaml",
+                SPECS / "blocks-cifar.yaml")
+
+
 def test_meta_pass_equals_a_real_pass():
-    for target in ("lenet5", COURSE_SPEC):
+    for target in PASS_TARGETS:
         assert analyze(target).layers == analyze(target, device="cpu").layers, target
 
 
@@ -219,6 +252,7 @@ def test_to_dict_is_json_with_totals_and_conventions():
                                  "macs": 28 * 28 * 6 * 25, "receptive_field": [5, 5],
                                  "jump": [1, 1]}
     assert set(data["conventions"]) == {"params", "macs", "receptive_field"}
+    assert "never clipped to the image" in data["conventions"]["receptive_field"]
 
 
 def test_a_single_layer_is_its_own_row():
@@ -233,6 +267,8 @@ def test_a_single_layer_is_its_own_row():
     ({"model_or_spec": "resnet18", "input_shape": (1, 224, 224)},
      "layer 'conv1' (Conv2d(3, 64"),
     ({"model_or_spec": "resnet18", "input_shape": (3, 0, 224)}, "positive sizes"),
+    ({"model_or_spec": "resnet18", "input_shape": (3, 224)},
+     "resnet18 takes a C,H,W input such as 3,224,224, got the input shape 3,224"),
     ({"model_or_spec": "resnet18", "depth": 0}, "depth must be a positive integer"),
     ({"model_or_spec": "lenet6"}, "unknown model 'lenet6' (did you mean 'lenet5'?)"),
     ({"model_or_spec": "missing.yaml"}, "spec file 'missing.yaml' does not exist"),
@@ -248,7 +284,7 @@ def test_bad_requests_raise_one_line_user_errors(kwargs, fragment):
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_real_pass_on_cuda_equals_the_meta_pass():
-    for target in ("lenet5", COURSE_SPEC):
+    for target in PASS_TARGETS:
         result = analyze(target, device="cuda")
         assert result.device.startswith("cuda")
         assert result.layers == analyze(target).layers, target
