@@ -1,6 +1,6 @@
 """Paper exercise: trace a layer stack (shape after each layer, total parameters), in the
 style of the course's "dimensions after each layer and total parameter count" exercise; or
-questions on a named architecture (LeNet, AlexNet, VGG, ResNet).
+questions on a named architecture (LeNet and AlexNet to ResNeXt, DenseNet and MobileNet).
 
 A random stack is a layer-spec dict (DESIGN.md 3.5): its shapes come from the engine's
 spec validation (torch-free), its parameters from the engine's model of the spec. Medium and
@@ -79,23 +79,67 @@ DESCRIBED_MODELS = {
 }
 
 #: Architectures asked about by name: the described ones, then the engine's
-#: (``grader.reference.models``), which follow their papers' tables.
-NAMED_MODELS = (*DESCRIBED_MODELS, "vgg11", "vgg16", "resnet18", "resnet34", "resnet50")
-
-_PAPER_TABLES = {
-    "vgg11": "configuration A of Simonyan & Zisserman (2015), Table 1",
-    "vgg16": "configuration D of Simonyan & Zisserman (2015), Table 1",
-    "resnet18": "the 18-layer network of He et al. (2016), Table 1",
-    "resnet34": "the 34-layer network of He et al. (2016), Table 1",
-    "resnet50": "the 50-layer network of He et al. (2016), Table 1",
+#: (``grader.reference.models``), each following the paper table its statement cites.
+_PAPER_DESCRIPTIONS = {
+    "zfnet": "ZFNet of Zeiler & Fergus (2014), Fig. 3: AlexNet's layout with a 7x7 stride-2 "
+             "first layer of 96 filters and a 5x5 stride-2 second layer of 256, each followed by "
+             "a 3x3 stride-2 max pool (rounding up) and local response normalization; 384-384-256 "
+             "3x3 convolutions with padding 1; fully connected layers of 4096, 4096 and 1000 units",
+    "alexnet-2012-two-tower": "AlexNet as Krizhevsky et al. (2012), Fig. 2, split over two GPUs: "
+                              "96-256-384-384-256 filters (11x11 stride 4 padding 2, 5x5, 3x3, 3x3, "
+                              "3x3), conv2, conv4 and conv5 in two groups (each half sees only its "
+                              "own GPU's maps), 3x3 stride-2 max pools, fully connected layers of "
+                              "4096, 4096 and 1000 units",
+    "nin": "Network in Network (Lin et al. 2014) in its ImageNet form (d2l.ai 8.3): four mlpconv "
+           "layers (a convolution then two 1x1 convolutions, each with a bias and ReLU: 11x11 "
+           "stride 4 with 96 maps, 5x5 padding 2 with 256, 3x3 padding 1 with 384, 3x3 padding 1 "
+           "with 1000), 3x3 stride-2 max pools after the first three, global average pooling "
+           "instead of fully connected layers",
+    "vgg11": "configuration A of Simonyan & Zisserman (2015), Table 1: 3x3 convolutions with "
+             "padding 1 and a bias, 2x2 max pools of stride 2, then fully connected layers of "
+             "4096, 4096 and 1000 units",
+    "vgg16": "configuration D of Simonyan & Zisserman (2015), Table 1: 3x3 convolutions with "
+             "padding 1 and a bias, 2x2 max pools of stride 2, then fully connected layers of "
+             "4096, 4096 and 1000 units",
+    **{f"resnet{d}": f"the {d}-layer network of He et al. (2016), Table 1: convolutions without "
+                     "bias, each followed by batch normalization; a 1x1 convolution with batch "
+                     "normalization as the shortcut wherever the shape changes; global average "
+                     "pooling, then a fully connected layer of 1000 units" for d in (18, 34, 50)},
+    "resnext50_32x4d": "ResNeXt-50 (32x4d) of Xie et al. (2017), Table 1: ResNet-50's layout whose "
+                       "bottleneck 3x3 convolutions have 32 groups of 4 channels in the first stage "
+                       "(128, 256, 512, 1024 channels per stage), no biases, batch normalization, "
+                       "1x1 projection shortcuts where the shape changes",
+    "wide_resnet50_2": "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): ResNet-50 (He et al. 2016, "
+                       "Table 1) with every bottleneck's inner width doubled (128, 256, 512, 1024), "
+                       "no biases, batch normalization, 1x1 projection shortcuts where the shape "
+                       "changes",
+    **{f"resnet{d}-cifar": f"the CIFAR-10 ResNet-{d} of He et al. (2016), section 4.2: a 3x3 "
+                           "convolution to 16 maps, three stages of basic blocks at 32x32x16, "
+                           "16x16x32 and 8x8x64 (stride 2 opens stages 2 and 3), option A "
+                           "shortcuts (identity, zero-padded where the channels double: no "
+                           "parameters), convolutions without bias with batch normalization, "
+                           "global average pooling and a 10-way fully connected layer"
+       for d in (20, 56)},
+    "densenet121": "DenseNet-121 of Huang et al. (2017), Table 1 (growth rate 32, BC form: each "
+                   "layer a 1x1 convolution to 128 channels then a 3x3 to 32, with batch "
+                   "normalization and ReLU before each; transitions halve the channels and the "
+                   "size), no biases except the final fully connected layer of 1000 units",
+    "squeezenet1_0": "SqueezeNet of Iandola et al. (2016), Table 1 (input 227 x 227): conv1 96 "
+                     "7x7 stride 2, eight fire modules, 3x3 stride-2 max pools rounding up, conv10 "
+                     "1x1 to 1000 channels and global average pooling; every convolution has a "
+                     "bias",
+    "mobilenet_v1": "MobileNet v1 of Howard et al. (2017), Table 1: a 3x3 stride-2 convolution to "
+                    "32 channels, 13 depthwise separable convolutions, no biases, batch "
+                    "normalization after every convolution, global average pooling and a fully "
+                    "connected layer of 1000 units",
+    "mobilenet_v2": "MobileNet v2 of Sandler et al. (2018), Table 2: inverted residual blocks with "
+                    "linear bottlenecks, no biases, batch normalization after every convolution, a "
+                    "1x1 convolution to 1280 channels, global average pooling and a fully "
+                    "connected layer of 1000 units",
 }
-_PAPER_NOTES = {
-    "vgg": "3x3 convolutions with padding 1 and a bias, 2x2 max pools of stride 2, then fully "
-           "connected layers of 4096, 4096 and 1000 units",
-    "resnet": "convolutions without bias, each followed by batch normalization; a 1x1 "
-              "convolution with batch normalization as the shortcut wherever the shape "
-              "changes; global average pooling, then a fully connected layer of 1000 units",
-}
+NAMED_MODELS = (*DESCRIBED_MODELS, *_PAPER_DESCRIPTIONS)
+#: Named models with He et al.'s four stages conv2_x ... conv5_x (modules layer1 ... layer4).
+_FOUR_STAGES = ("resnet18", "resnet34", "resnet50", "resnext50_32x4d", "wide_resnet50_2")
 
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii")
 
@@ -110,7 +154,7 @@ def _draw(rng: random.Random, difficulty: str) -> dict:
     if difficulty == "hard" and rng.random() < 0.3:
         model = rng.choice(NAMED_MODELS)
         named = {"type": "named", "model": model}
-        if model.startswith("resnet"):
+        if model in _FOUR_STAGES:
             named["stage"] = rng.randint(2, 5)  # conv2_x ... conv5_x, as in He et al.'s Table 1
         return named
     depth = {"easy": (2, 3), "medium": (3, 4), "hard": (4, 6)}[difficulty]
@@ -351,7 +395,7 @@ def _named_facts(name: str) -> dict:
              "last": tuple(int(v) for v in spatial[-1].output_shape),
              "last_name": f"layer `{spatial[-1].name}`",
              "first_conv": tuple(int(v) for v in first_conv.output_shape)}
-    if name.startswith("resnet"):
+    if name in _FOUR_STAGES:
         # Stages conv2_x ... conv5_x are the modules layer1 ... layer4 (one row each at depth 1).
         blocks = {row.name: row for row in analyze(model, depth=1).layers}
         facts["stages"] = {k: tuple(int(v) for v in blocks[f"layer{k - 1}"].output_shape) for k in range(2, 6)}
@@ -364,8 +408,7 @@ def _named_statement(name: str, f: dict) -> str:
         title, spec = DESCRIBED_MODELS[name]
         return (f"Consider the {title}. Input: ${H} \\times {W} \\times {C}$ (height, width, "
                 f"channels). Layers, in order: {_listing(load_layers(spec))}. {_CONVENTIONS}")
-    family = "vgg" if name.startswith("vgg") else "resnet"
-    return (f"Consider `{name}`, {_PAPER_TABLES[name]}: {_PAPER_NOTES[family]}. Input: "
+    return (f"Consider `{name}`, {_PAPER_DESCRIPTIONS[name]}. Input: "
             f"${H} \\times {W} \\times {C}$ (height, width, channels).")
 
 
@@ -397,9 +440,9 @@ EXERCISE = PaperExercise(
     name="architecture-trace",
     title="Tracing an architecture",
     summary="Shape after each layer and total parameters of a layer stack (with batch norm, residual "
-            "and inception blocks at hard); facts about LeNet, AlexNet, VGG, ResNet.",
+            "and inception blocks at hard); facts about named networks (LeNet to MobileNet).",
     draw=_draw,
     build=_build,
     points={"easy": 18, "medium": 24, "hard": 36},
-    version="3",  # 3: richer stacks; the notes' AlexNet, described in the statement
+    version="3",  # 3: richer stacks; the notes' AlexNet described; more named architectures
 )

@@ -1,7 +1,7 @@
 """Paper exercise: counting parameters (conv, fully connected, depthwise-separable, 1x1
 bottleneck, batch norm).
 
-Each variant is a small layer-spec (CONTRACTS part B); the counts come from the engine's
+Each variant is a small layer-spec (DESIGN.md 3.5); the counts come from the engine's
 model of that spec (built on the meta device), layer by layer.
 """
 

@@ -1,68 +1,61 @@
-"""Every plain-file submission under tests/checker/submissions/<exercise>/ grades as it must:
-correct styles (loops, vectorised, einsum/im2col, float32...) score full marks; each buggy file
-loses points and its ``# expect:`` line says what the diagnosis must be (see
-``checker_support.expectation``: a KEY named and nothing else, "silent", or "-"); a
-``# loses:`` line lists exactly the groups it must fail (each group's scope is its feature).
+"""Every plain-file submission under tests/checker/submissions/<module>/ grades as it must, for
+every code exercise of the catalogue (walked, never listed here).
 
-Grading uses a reduced example budget (same code path as real grading) to keep the suite fast;
-files with a ``# loses:`` line are graded with the real budget, since the exact set of lost
-groups is a claim about the real grading.
+* A correct file (no ``# expect:`` line: loops, vectorised, einsum/im2col, float32...) scores
+  full marks with the real budget, and its header line names its exercise.
+* A buggy file loses points and its ``# expect:`` line says what the diagnosis must be (see
+  ``checker_support.expectation``: a KEY named and nothing else, "silent", or "-"). How it is
+  graded depends on its header:
+
+  - ``# loses: GROUP ...``: graded in full with the real budget, it fails exactly those
+    groups (a claim about real grading: each group's scope is its feature);
+  - ``# fails: GROUP``: graded on that group alone with the real budget (groups are
+    independent, so the result is the one full grading gives there), it loses the group and
+    gets its diagnosis there: the cheap claim, for exercises whose full grading is slow;
+  - neither: graded in full with a reduced example budget (the same code path, fewer calls).
+
+What each exercise's folder must hold (a buggy file per misconception, three correct styles...)
+is the catalogue's contract, tests/test_catalogue.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from checker_support import SUBMISSIONS, check_diagnosis, expectation, lost_groups, quick
+from checker_support import (check_diagnosis, expectation, failing_group, lost_groups, quick,
+                             submissions_folder)
 
 from grader.checker import check_submission, code_exercises
 
-#: Exercises whose bug files are graded group by group in test_exercises_bn_dropout_residual.py
-#: (each bug file is listed there with the group it must fail).
-BY_GROUP = {"batchnorm2d", "dropout", "residual-block"}
-#: Every other code exercise of the catalogue, by its submissions folder.
-SWEPT = {name.replace("-", "_"): name for name in sorted(code_exercises()) if name not in BY_GROUP}
-CASES = [(folder, path) for folder in SWEPT for path in sorted((SUBMISSIONS / folder).glob("*.py"))]
+CASES = [(name, path) for name, exercise in sorted(code_exercises().items())
+         for path in sorted(submissions_folder(exercise).glob("*.py"))]
 
 
-@pytest.mark.parametrize("folder,path", CASES, ids=[f"{f}/{p.stem}" for f, p in CASES])
-def test_submission_grades_as_expected(folder, path):
-    expected, loses = expectation(path), lost_groups(path)
-    exercise = code_exercises()[SWEPT[folder]] if loses is not None else quick(SWEPT[folder])
-    result = check_submission(path, exercise=exercise)
+@pytest.mark.parametrize("name,path", CASES, ids=[f"{n}/{p.stem}" for n, p in CASES])
+def test_submission_grades_as_expected(name, path):
+    expected, loses, fails = expectation(path), lost_groups(path), failing_group(path)
+    exercise = code_exercises()[name]
     if expected is None:
+        result = check_submission(path)  # the exercise comes from the header line
+        assert result.exercise == name, f"{path.name}'s header names {result.exercise}"
         failing = {t.name: t.output for t in result.tests if t.status != "passed"}
         assert result.status == "passed" and result.score == result.max_score, failing
         return
-    assert result.status == "failed" and result.score < result.max_score
+    if fails is not None:
+        only = dataclasses.replace(exercise, groups=tuple(g for g in exercise.groups if g.name == fails))
+        assert only.groups, f"{path.name}: no group {fails!r} in {name}"
+        result = check_submission(path, exercise=only)
+        [test] = result.tests
+        assert (test.status, test.score) == ("failed", 0.0), test.output
+    else:
+        result = check_submission(path, exercise=exercise if loses is not None else quick(name))
+        assert result.status == "failed" and result.score < result.max_score
     check_diagnosis(result, expected)
+    message = next((m.message for m in exercise.misconceptions if m.key == expected), None)
+    if message is not None:  # the student reads the catalogue's sentence
+        assert f"Diagnosis: {message}" in result.feedback
     if loses is not None:
         failed = {t.name for t in result.tests if t.status != "passed"}
         assert failed == loses, (sorted(failed), result.feedback)
-
-
-def test_every_code_exercise_has_a_submissions_folder():
-    folders = {p.name for p in SUBMISSIONS.iterdir() if p.is_dir()}
-    missing = {name for name in code_exercises() if name.replace("-", "_") not in folders}
-    assert not missing
-
-
-@pytest.mark.parametrize("folder,name", list(SWEPT.items()))
-def test_every_misconception_has_a_buggy_file_and_three_correct_styles(folder, name):
-    exercises = code_exercises()
-    files = sorted((SUBMISSIONS / folder).glob("*.py"))
-    expects = {expectation(p) for p in files}
-    missing = [m.key for m in exercises[name].misconceptions if m.key not in expects]
-    assert not missing, f"no buggy file for {missing}"
-    assert sum(1 for p in files if expectation(p) is None) >= 3
-    for bug in ("bug_off_by_one", "bug_transposed_axis", "bug_wrong_default"):
-        assert (SUBMISSIONS / folder / f"{bug}.py").is_file()
-    groups = {g.name for g in exercises[name].groups}
-    for p in files:
-        assert (lost_groups(p) or set()) <= groups, f"{p.name} lists an unknown group"
-
-
-@pytest.mark.parametrize("name", sorted(SWEPT.values()))
-def test_model_solution_scores_full_marks_with_the_real_budget(name):
-    result = check_submission(SUBMISSIONS.parents[2] / "solutions" / f"{name.replace('-', '_')}.py")
-    assert result.status == "passed", result.feedback

@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: statistics over the batch axis only."""
 # expect: batch_axis_only
+# fails: normalise
 import numpy as np
 
 

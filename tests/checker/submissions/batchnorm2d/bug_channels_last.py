@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: statistics over axes (0, 1, 2) as if x were (N, H, W, C)."""
 # expect: channels_last
+# fails: normalise
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: dgamma = sum(dout * x)."""
 # expect: dgamma_from_x
+# fails: dgamma
 import numpy as np
 
 

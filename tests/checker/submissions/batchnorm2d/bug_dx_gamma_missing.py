@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: dx not multiplied by gamma."""
 # expect: dx_gamma_missing
+# fails: dx
 import numpy as np
 
 

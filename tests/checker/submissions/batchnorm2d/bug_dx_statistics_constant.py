@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: dx = gamma * dout / std (mean and variance treated as constants)."""
 # expect: dx_statistics_constant
+# fails: dx
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: dx forgets the gradient through the variance."""
 # expect: dx_variance_term_missing
+# fails: dx
 import numpy as np
 
 

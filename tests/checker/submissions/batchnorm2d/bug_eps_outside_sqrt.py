@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: divides by sqrt(var) + eps."""
 # expect: eps_outside_sqrt
+# fails: eps
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: returns x_hat without scale and shift."""
 # expect: gamma_beta_missing
+# fails: gamma_beta
 import numpy as np
 
 

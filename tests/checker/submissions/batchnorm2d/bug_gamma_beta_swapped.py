@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: beta * x_hat + gamma."""
 # expect: gamma_beta_swapped
+# fails: gamma_beta
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: one mean and variance over every axis."""
 # expect: global_statistics
+# fails: per_channel
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: the channel loop starts at 1: channel 0 is left unnormalised."""
 # expect: -
+# fails: per_channel
 import numpy as np
 
 

@@ -2,6 +2,7 @@
 """Buggy (written fresh): the "textbook" one-pass variance E[x^2] - E[x]^2; right on small
 values, but it cancels away when a channel's mean is large next to its spread."""
 # expect: one_pass_variance
+# fails: large_offset
 import numpy as np
 
 

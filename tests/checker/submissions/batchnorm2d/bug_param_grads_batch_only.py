@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: dgamma and dbeta summed over the batch axis only."""
 # expect: param_grads_batch_only
+# fails: dbeta
 import numpy as np
 
 

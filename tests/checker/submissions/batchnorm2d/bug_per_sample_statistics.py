@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: statistics per image and channel (over H, W only)."""
 # expect: per_sample_statistics
+# fails: batch
 import numpy as np
 
 

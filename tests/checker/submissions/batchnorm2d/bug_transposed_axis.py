@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: dgamma summed over axes (0, 1, 2) (channels taken as the last axis)."""
 # expect: -
+# fails: dgamma
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: divides the variance by m - 1."""
 # expect: unbiased_variance
+# fails: normalise
 import numpy as np
 
 

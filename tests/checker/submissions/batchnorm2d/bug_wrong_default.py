@@ -1,6 +1,7 @@
 # cnngrade exercise: batchnorm2d
 """Buggy: eps defaults to 1e-3 (the Keras default) in both functions."""
 # expect: -
+# fails: defaults
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: dx = dout / (1 - p)."""
 # expect: backward_ignores_mask
+# fails: backward_mask
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: dx = dout * mask."""
 # expect: backward_no_scaling
+# fails: backward_scale
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: dx = dout * mask / p."""
 # expect: backward_p_as_keep_probability
+# fails: backward_scale
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: dx = dout * mask * (1 - p)."""
 # expect: backward_scaled_by_keep_probability
+# fails: backward_scale
 import numpy as np
 
 

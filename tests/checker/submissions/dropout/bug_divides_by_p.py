@@ -2,6 +2,7 @@
 """Buggy (written fresh): the mask drops with probability p as it should, but the survivors
 are divided by p instead of by the keep probability 1 - p."""
 # expect: divides_by_p
+# fails: scale
 import numpy as np
 
 

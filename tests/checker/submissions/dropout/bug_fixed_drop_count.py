@@ -3,6 +3,7 @@
 permutation; the drop rate is right on large inputs, but the drops are not independent (a
 1-element input at p = 0.3 is never dropped)."""
 # expect: fixed_drop_count
+# fails: independence
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: the returned mask marks the dropped elements."""
 # expect: mask_inverted
+# fails: mask_matches_output
 import numpy as np
 
 

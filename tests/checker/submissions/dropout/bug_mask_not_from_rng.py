@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: mask drawn from np.random, not from rng."""
 # expect: mask_not_from_rng
+# fails: seeded
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy (written fresh): one random number from rng decides for the whole array."""
 # expect: mask_one_draw
+# fails: seeded
 import numpy as np
 
 

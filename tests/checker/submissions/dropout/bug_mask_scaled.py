@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: the returned mask already holds 1/(1-p)."""
 # expect: mask_scaled
+# fails: shape
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: survivors not scaled."""
 # expect: no_scaling
+# fails: scale
 import numpy as np
 
 

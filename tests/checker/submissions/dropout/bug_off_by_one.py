@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: the loop filling out stops one element early."""
 # expect: -
+# fails: mask_matches_output
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: p taken as the keep probability (keep where rand < p, scale 1/p)."""
 # expect: p_as_keep_probability
+# fails: drop_rate
 import numpy as np
 
 

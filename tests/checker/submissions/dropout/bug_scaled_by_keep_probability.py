@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: kept elements multiplied by (1 - p)."""
 # expect: scaled_by_keep_probability
+# fails: scale
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: returns the mask transposed."""
 # expect: -
+# fails: shape
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: dropout
 """Buggy: p = 0 replaced by a default of 0.5 (`if not p`)."""
 # expect: -
+# fails: p_zero
 import numpy as np
 
 

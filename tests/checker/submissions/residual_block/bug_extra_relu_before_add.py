@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: relu(relu(F(x)) + s)."""
 # expect: extra_relu_before_add
+# fails: relu_placement
 import numpy as np
 
 

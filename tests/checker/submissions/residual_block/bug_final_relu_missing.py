@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: F(x) + s, no final relu."""
 # expect: final_relu_missing
+# fails: relu_placement
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: no relu between the convolutions."""
 # expect: inner_relu_missing
+# fails: relu_placement
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: the convolution's output size misses the + 1."""
 # expect: -
+# fails: identity
 import numpy as np
 
 

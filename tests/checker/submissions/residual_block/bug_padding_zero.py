@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: convolutions without padding."""
 # expect: padding_zero
+# fails: same_padding
 import numpy as np
 
 

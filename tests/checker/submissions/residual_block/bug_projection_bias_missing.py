@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: the projection without b_proj."""
 # expect: projection_bias_missing
+# fails: projection
 import numpy as np
 
 

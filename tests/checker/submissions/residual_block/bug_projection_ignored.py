@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: adds x even when w_proj is given."""
 # expect: projection_ignored
+# fails: projection
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: the projection with stride 1."""
 # expect: projection_without_stride
+# fails: stride
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: relu(F(x)) + s."""
 # expect: relu_before_add
+# fails: relu_placement
 import numpy as np
 
 

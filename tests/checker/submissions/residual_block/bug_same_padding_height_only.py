@@ -2,6 +2,7 @@
 """Buggy (written fresh): "same" padding taken from the kernel height for both axes,
 (Kh // 2, Kh // 2); right for square kernels, the branches no longer match otherwise."""
 # expect: silent
+# fails: same_padding
 import numpy as np
 
 

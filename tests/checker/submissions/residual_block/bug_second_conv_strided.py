@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: the stride applied in the second convolution."""
 # expect: second_conv_strided
+# fails: stride
 import numpy as np
 
 

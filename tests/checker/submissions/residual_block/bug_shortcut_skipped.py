@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: the shortcut is never added."""
 # expect: shortcut_skipped
+# fails: identity
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: the stride never used."""
 # expect: stride_ignored
+# fails: stride
 import numpy as np
 
 

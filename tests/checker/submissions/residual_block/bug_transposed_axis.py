@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: same padding computed as (Kw // 2, Kh // 2)."""
 # expect: -
+# fails: same_padding
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # cnngrade exercise: residual-block
 """Buggy: stride defaults to 2."""
 # expect: -
+# fails: defaults
 import numpy as np
 
 
