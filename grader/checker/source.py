@@ -89,7 +89,8 @@ def defined_functions(code: str) -> list[str] | None:
 
 def find_exercise_name(code: str, catalogue: dict) -> str:
     """The exercise named in the header line, else the code exercise whose functions the code
-    defines (most in common). ``catalogue`` maps names to code exercises."""
+    defines (most in common, then the largest share of its functions). ``catalogue`` maps
+    names to code exercises."""
     header = _HEADER_RE.search(code)
     if header:
         name = header.group(1)
@@ -101,10 +102,17 @@ def find_exercise_name(code: str, catalogue: dict) -> str:
     if defined is None:
         raise UserError("the code has a syntax error and no '# cnngrade exercise: NAME' header, "
                         "so its exercise is unknown; pass --exercise NAME")
-    scores = {n: len({f.name for f in e.functions} & set(defined)) for n, e in catalogue.items()}
-    best = max(scores.values(), default=0)
+    def score(exercise) -> tuple[int, float]:
+        # Most functions in common, then the largest share of the exercise's own: a conv2d
+        # solution with an im2col helper is conv2d-forward (1 of 1), not im2col (1 of 2).
+        wanted = {f.name for f in exercise.functions}
+        common = len(wanted & set(defined))
+        return common, common / len(wanted)
+
+    scores = {n: score(e) for n, e in catalogue.items()}
+    best = max(scores.values(), default=(0, 0.0))
     winners = sorted(n for n, s in scores.items() if s == best)
-    if best == 0:
+    if best[0] == 0:
         raise UserError("the code defines none of the exercise functions and has no "
                         "'# cnngrade exercise: NAME' header; pass --exercise NAME")
     if len(winners) > 1:

@@ -57,6 +57,17 @@ def test_exercise_from_header_then_from_function_names():
         find_exercise_name("def (:\n", catalogue)
 
 
+def test_a_helper_named_like_another_exercise_does_not_make_the_code_ambiguous():
+    """A conv2d solution with its own im2col helper is conv2d-forward (all of its one
+    function), not im2col (one of two); im2col and col2im together are im2col."""
+    catalogue = code_exercises()
+    helper = "def im2col(x, kh, kw, stride=1, padding=0): pass\n"
+    assert find_exercise_name(helper + "def conv2d_forward(x, w, b, stride=1, padding=0): pass\n",
+                              catalogue) == "conv2d-forward"
+    assert find_exercise_name(helper + "def col2im(cols, shape, kh, kw, stride=1, padding=0): pass\n",
+                              catalogue) == "im2col"
+
+
 def test_default_path_prefers_the_file_with_a_header(tmp_path):
     (tmp_path / "helpers.py").write_text("x = 1\n")
     (tmp_path / "empty").mkdir()
