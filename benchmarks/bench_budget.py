@@ -74,11 +74,11 @@ def _before(klass: Path, out: Path, *, call_timeout: float, secret_file: Path) -
 
     original = grading._grade_groups
 
-    def never_skip(exercise, sandbox, **kw):
+    def never_skip(exercise, sandbox, engine, **kw):
         # Each group graded as an exercise of its own, so no timeout carries over.
         tests, problems = [], []
         for group in exercise.groups:
-            t, p = original(dataclasses.replace(exercise, groups=(group,)), sandbox, **kw)
+            t, p = original(dataclasses.replace(exercise, groups=(group,)), sandbox, engine, **kw)
             tests += t
             problems += p
         return tests, problems

@@ -10,12 +10,15 @@ module; nothing else needs registering.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 from grader.errors import UserError
 
-__all__ = ["all_exercises", "get_exercise"]
+__all__ = ["all_exercises", "get_exercise", "summaries"]
 
 
 @lru_cache(maxsize=None)
@@ -33,9 +36,50 @@ def all_exercises() -> dict:
 
 
 def get_exercise(name: str, *, kind: str | None = None):
-    """The exercise called ``name`` (``kind`` restricts to "code" or "paper")."""
+    """The exercise called ``name`` (``kind`` restricts to "code" or "paper").
+
+    Its module is looked up first under the exercise's own name (``conv-output-shape`` in
+    ``conv_output_shape.py``, the usual layout), so that a paper exercise does not import the
+    code exercises' hypothesis strategies; any other layout is found by the full scan."""
+    stem = name.replace("-", "_") if isinstance(name, str) else ""
+    if stem.isidentifier() and not stem.startswith("_") and (Path(__path__[0]) / f"{stem}.py").is_file():
+        exercise = getattr(importlib.import_module(f"{__name__}.{stem}"), "EXERCISE", None)
+        if getattr(exercise, "name", None) == name and (kind is None or exercise.kind == kind):
+            return exercise
     catalogue = {n: e for n, e in all_exercises().items() if kind is None or e.kind == kind}
     if name not in catalogue:
         known = ", ".join(sorted(catalogue)) or "none"
         raise UserError(f"unknown exercise {name!r}; known exercises: {known}")
     return catalogue[name]
+
+
+def summaries() -> list[dict[str, str]]:
+    """``{name, kind, title, summary}`` of every exercise, in module order, for ``cnngrade
+    list``: read from the user's cache (``catalogue.json``, see :mod:`grader.caches`) when
+    no module of this package changed since (name, size and modification time of each),
+    else from the modules themselves, importing them all (hypothesis, numpy), and cached."""
+    from grader import __version__
+    from grader.caches import cache_dir
+
+    modules = sorted(Path(__path__[0]).glob("*.py"))
+    key = [__version__, sys.version.split()[0],
+           *[[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in modules]]
+    folder = cache_dir()
+    path = None if folder is None else folder / "catalogue.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+        if cached["key"] == key and all(set(e) == {"name", "kind", "title", "summary"} and
+                                        all(isinstance(v, str) for v in e.values()) for e in cached["exercises"]):
+            return cached["exercises"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # missing or not ours: read the modules
+    found = [{"name": e.name, "kind": e.kind, "title": str(getattr(e, "title", "")), "summary": str(e.summary)}
+             for e in all_exercises().values()]
+    if path is not None:
+        from grader.files import write_atomic
+
+        try:
+            write_atomic(path, json.dumps({"key": key, "exercises": found}))
+        except OSError:
+            pass  # a cache that cannot be written is only slower next time
+    return found

@@ -5,13 +5,20 @@
 >>> [(r.submission, r.score) for r in graded]
 """
 
-from grader.batch.cache import CacheKey, ResultCache
-from grader.batch.discovery import Scan, Submission, discover, load_source, scan
-from grader.batch.exports import EXPORT_FORMATS, Roster, load_roster
-from grader.batch.grading import GradedClass, grade_class
-from grader.batch.outputs import OutputSummary, feedback_markdown, gradescope_results, write_outputs
-from grader.batch.similarity import SimilarPair, find_similar, similar_submissions
-from grader.batch.stats import ClassStats
+import importlib
+
+#: Where each name lives; a submodule is imported when one of its names is first used, so
+#: ``grader.batch.discovery`` (say, for reading a roster) does not import the whole batch layer.
+_HOMES = {
+    "cache": ("CacheKey", "ResultCache"),
+    "discovery": ("Scan", "Submission", "discover", "load_source", "scan"),
+    "exports": ("EXPORT_FORMATS", "Roster", "load_roster"),
+    "grading": ("GradedClass", "grade_class"),
+    "outputs": ("OutputSummary", "feedback_markdown", "gradescope_results", "write_outputs"),
+    "similarity": ("SimilarPair", "find_similar", "similar_submissions"),
+    "stats": ("ClassStats",),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "CacheKey",
@@ -35,3 +42,16 @@ __all__ = [
     "similar_submissions",
     "write_outputs",
 ]
+
+
+def __getattr__(name: str):
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_HOME])

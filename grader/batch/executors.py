@@ -123,12 +123,20 @@ class LocalPoolExecutor:
     def __repr__(self) -> str:
         return f"LocalPoolExecutor(jobs={self.jobs})"
 
+    def start(self) -> None:
+        """Start the workers now (each loads the checker and torch from the fork server),
+        so that they are ready by the time the caller has checked the sandbox and read the class."""
+        if self._pool is None:
+            self._pool = self._new_pool()
+            for _ in range(self.jobs):
+                self._pool.submit(int)  # a no-op task: each submit may start one more worker
+
     def _new_pool(self) -> ProcessPoolExecutor:
         if os.name != "posix":
             return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the checker (torch, hypothesis) once; workers fork from it warm.
-        context.set_forkserver_preload(["grader.batch.worker", "grader.checker.grading"])
+        context.set_forkserver_preload(["grader.batch._preload"])
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
 
     def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
@@ -136,7 +144,7 @@ class LocalPoolExecutor:
         window = 2 * self.jobs
         retry: list[Task] = []
         attempts: dict[int, int] = {}
-        self._pool = self._new_pool()
+        self.start()
         pending: dict = {}
 
         def refill() -> None:

@@ -42,6 +42,7 @@ from grader.batch.discovery import Skipped, Submission, load_source, scan
 from grader.batch.executors import make_executor
 from grader.batch.exports import Roster, load_roster, validate_exports
 from grader.batch.outputs import OutputSummary, write_outputs
+from grader.batch.policy import ClassPolicy
 from grader.batch.progress import Progress
 from grader.batch.similarity import DEFAULT_THRESHOLD, SimilarPair, find_similar
 from grader.batch.worker import make_task
@@ -235,6 +236,8 @@ def grade_class(
     isolation: str = "kernel",
     regrade: Sequence[str] = (),
     force: bool = False,
+    course: str | os.PathLike | None = None,
+    times: str | os.PathLike | None = None,
 ) -> GradedClass:
     """Grade every submission in ``submissions_dir`` against ``exercise`` into ``out_dir``.
 
@@ -258,6 +261,11 @@ def grade_class(
       same secret gives the same grades on every machine; students must never see it.
     - ``regrade``: submission names graded again even when the cache holds their result
       (UserError for a name that is not a submission); ``force``: every submission.
+    - ``course``: a course file (``grader.batch.policy``): deadlines, late penalties,
+      extensions and overrides, applied to the raw results when the outputs are written;
+      ``times``: the LMS export of submission times (default: the course file's, else the
+      files' modification times). The run's settings go to ``OUT/.cnngrade/run.json`` for
+      ``cnngrade regrade``.
 
     Returns a :class:`GradedClass` (a lazy list of results). Raises UserError, before
     writing anything, for a missing or empty folder, an unknown exercise, a bad roster, or
@@ -278,6 +286,7 @@ def grade_class(
     _validate_out(out, submissions_dir)
     roster_obj = roster if isinstance(roster, Roster) or roster is None else load_roster(roster)
     chosen = validate_exports(exports, roster_obj)
+    policy = ClassPolicy.for_class(course, times, exercise=spec.name, submissions=found.submissions)
     if max_examples is not None and max_examples < 1:
         raise UserError(f"max_examples must be at least 1, got {max_examples}")
     secret_path = Path(secret_file) if secret_file is not None else out / SECRET_FILENAME
@@ -285,8 +294,14 @@ def grade_class(
     from grader.sandbox import preflight
 
     sandbox_options = dict(sandbox_options or {})
-    sandbox_options["isolation"] = preflight(sandbox_options.get("isolation", isolation))
     executor = make_executor(jobs=jobs, scheduler=scheduler)  # connects to Dask: may raise UserError
+    if hasattr(executor, "start"):
+        executor.start()  # the pool's workers load the checker and torch while the sandbox self-tests
+    try:
+        sandbox_options["isolation"] = preflight(sandbox_options.get("isolation", isolation))
+    except BaseException:
+        getattr(executor, "abort", executor.close)()
+        raise
     lock = _OutLock(out)
     try:
         lock.acquire()
@@ -294,17 +309,24 @@ def grade_class(
         executor.close()
         raise
     try:
-        return _grade_locked(found, spec=spec, out=out, executor=executor, progress=progress,
+        graded = _grade_locked(found, spec=spec, out=out, executor=executor, progress=progress,
                              sandbox_options=sandbox_options, secret=secret, secret_path=secret_path,
                              max_examples=max_examples, similarity=similarity, threshold=threshold,
-                             regrade_names=regrade_names, chosen=chosen, roster_obj=roster_obj)
+                             regrade_names=regrade_names, chosen=chosen, roster_obj=roster_obj, policy=policy)
+        from grader.batch.regrade import record_run
+
+        record_run(out, graded, settings=dict(
+            submissions_dir=submissions_dir, exercise=spec.name, title=getattr(spec, "title", None) or spec.name,
+            exports=list(chosen), roster=roster_obj, similarity=similarity, threshold=threshold,
+            max_examples=max_examples, secret_file=secret_file, isolation=isolation, course=course, times=times))
+        return graded
     finally:
         lock.release()
 
 
 def _grade_locked(found, *, spec, out: Path, executor, progress: bool, sandbox_options: dict, secret: str | None,
                   secret_path: Path, max_examples: int | None, similarity: bool, threshold: float,
-                  regrade_names: set[str], chosen, roster_obj) -> GradedClass:
+                  regrade_names: set[str], chosen, roster_obj, policy=None) -> GradedClass:
     """The body of :func:`grade_class` once OUT is locked for this run."""
     from grader.checker.grading import error_result, secret_fingerprint
     from grader.sanitize import terminal
@@ -393,7 +415,7 @@ def _grade_locked(found, *, spec, out: Path, executor, progress: bool, sandbox_o
                     f"{SIMILARITY_AUTO_LIMIT}); run 'cnngrade similarity' on the folder separately")
     graded.outputs = write_outputs(graded, out_dir=out, exports=chosen, roster=roster_obj,
                                    similarity=graded.similar, title=getattr(spec, "title", None) or spec.name,
-                                   skipped=graded.skipped)
+                                   skipped=graded.skipped, policy=policy)
     graded.close()
     return graded
 

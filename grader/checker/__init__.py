@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.checker.source import CodeSource, find_exercise_name, read_source
+from grader.checker.source import CodeSource, find_exercise_name, header_name, read_source
 from grader.checker.spec import (
     Case,
     CodeExercise,
@@ -60,6 +60,14 @@ def resolve_exercise(code: str, exercise: str | CodeExercise | None = None) -> C
     the one whose function names the code defines (UserError when that is ambiguous)."""
     if isinstance(exercise, CodeExercise):
         return exercise
+    named = exercise if exercise is not None else header_name(code)
+    if named is not None:  # one module to import, not the catalogue (see exercises.get_exercise)
+        from exercises import get_exercise
+
+        try:
+            return get_exercise(named, kind="code")
+        except UserError:
+            pass  # unknown: the full catalogue says so, with the names it knows
     catalogue = code_exercises()
     if exercise is not None:
         if exercise not in catalogue:
@@ -87,8 +95,11 @@ def check_submission(source: str | Path | CodeSource, *, exercise: str | CodeExe
     ``"error"`` (could not be run: syntax error, forbidden import, no exercise function...).
     Raises UserError for the caller's mistakes (missing file, unknown exercise).
     """
+    from grader.sandbox.sandbox import Sandbox, warm_up
+
+    # The layer's probe children start now and run while the checker (hypothesis) imports.
+    warm_up((sandbox_options or {}).get("isolation", "auto"))
     from grader.checker.grading import error_result, grade_in_sandbox, secret_fingerprint
-    from grader.sandbox import Sandbox
 
     if secret is not None:
         secret_fingerprint(secret)  # raises UserError for an unusable secret, before any start-up

@@ -165,14 +165,48 @@ def _compare(exercise: CodeExercise, group: PropertyGroup, got: Any, expected: A
     return None
 
 
-def _evaluate(exercise: CodeExercise, group: PropertyGroup, sandbox, case: Case) -> _Evaluation:
+class _Engine:
+    """The reference side of one submission's grading: recorded cases and expected outputs
+    from the memo of each tier (:mod:`grader.checker.memo`), and torch on one thread (see
+    ``single_threaded``) from the first moment it is needed, so that a ``check`` whose
+    expected outputs are all cached never imports torch."""
+
+    def __init__(self, exercise: CodeExercise, stack: contextlib.ExitStack, *, secret: str | bytes | None):
+        from exercises import get_exercise
+        from grader.checker.memo import Memo
+
+        self._stack, self._ready = stack, False
+        #: Cases read from disk were drawn for the catalogue's own definition of the exercise.
+        try:
+            self.catalogue = get_exercise(exercise.name, kind="code") is exercise
+        except UserError:  # an exercise of the caller's own making
+            self.catalogue = False
+        # The disk cache serves check's public cases only (see grader.checker.memo).
+        self.public = Memo.for_exercise(exercise, tier="public", persistent=secret is None and self.catalogue)
+        self.hidden = Memo.for_exercise(exercise, tier="hidden")
+
+    def ready(self) -> None:
+        """Load torch (once) and run it on one thread until the submission is graded."""
+        if not self._ready:
+            from grader.reference.device import single_threaded
+
+            self._stack.enter_context(single_threaded())
+            self._ready = True
+
+
+def _evaluate(exercise: CodeExercise, group: PropertyGroup, sandbox, case: Case, engine: _Engine,
+              memo) -> _Evaluation:
+    """One case: the student's output (in the sandbox) against the expected one (``memo``:
+    the tier's :class:`grader.checker.memo.Memo`), or the group's property."""
     if group.prop is not None:
+        engine.ready()  # a property may compute with the reference
         try:
             failure = group.prop(case, lambda fn, *a, **k: _call(sandbox, fn, *a, **k))
         except StudentFailure as exc:
             return _Evaluation(case, Failure(exc.message), verdict=exc.verdict)
         return _Evaluation(case, failure)
-    expected = exercise.references[group.function](*case.args, **case.kwargs)
+    expected = memo.expected_output(group.function, case, exercise.references[group.function],
+                                    before_compute=engine.ready)
     try:
         got = _call(sandbox, group.function, *case.args, **case.kwargs)
     except StudentFailure as exc:
@@ -285,6 +319,52 @@ def _search(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Ca
     return None, failures
 
 
+def _search_or_replay(exercise: CodeExercise, group: PropertyGroup, evaluate: Callable[[Case], _Evaluation],
+                      memo, *, catalogue: bool, random_seed: int = _SEED, examples: bool = True):
+    """:func:`_search`'s result, without running hypothesis when the memo holds this search.
+
+    A search in which every case passed is recorded: the cases it evaluated, in order. A
+    recorded search is replayed: the same cases, in the same order. If all pass, that is
+    what the search would have done (it is deterministic and draws the same cases while they
+    pass). At the first failure the real search runs; it asks for the same cases in the
+    same order, which the replay answers (the student is not called twice), then goes on
+    as it would have: same calls in the child, same grade (see :mod:`grader.checker.memo`).
+    """
+    from grader.checker.memo import run_key
+
+    name = run_key(exercise, group, random_seed)
+    recorded = memo.recorded(name, group, catalogue=catalogue)
+    if recorded is None:
+        log: list[Case] = []
+
+        def logged(case: Case) -> _Evaluation:
+            log.append(case)
+            return evaluate(case)
+
+        smallest, failures = _search(exercise, group, logged, random_seed=random_seed, examples=examples)
+        if smallest is None and not failures:
+            memo.record(name, group, log)
+        return smallest, failures
+    replayed: list[_Evaluation] = []
+    for case in recorded:
+        replayed.append(evaluate(case))
+        if replayed[-1].failure is not None:
+            break
+    else:
+        return None, []
+    position = 0
+
+    def answered(case: Case) -> _Evaluation:
+        nonlocal position
+        if position < len(replayed) and replayed[position].case.key() == case.key():
+            position += 1
+            return replayed[position - 1]
+        position = len(replayed)  # not the recorded order (it cannot happen): live from here
+        return evaluate(case)
+
+    return _search(exercise, group, answered, random_seed=random_seed, examples=examples)
+
+
 def _diagnose(exercise: CodeExercise, group: PropertyGroup, smallest: _Evaluation,
               failures: list[_Evaluation]):
     """The catalogued misconception that alone explains every failing case of the group, or None.
@@ -390,25 +470,31 @@ def _run_problem(evaluations: list[_Evaluation]) -> _Evaluation | None:
     return min(problems, key=lambda e: RUN_PROBLEMS.index(e.verdict), default=None)
 
 
-def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox, *,
+def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox, engine: _Engine, *,
                  secret: str | bytes | None = None) -> tuple[TestResult, list[_Evaluation]]:
     """The group's result, and its evaluations with a run problem (RUN_PROBLEMS), in order.
 
     The public search first; with a ``secret``, then the hidden one, only if the public
     cases pass (a failure there is already the group's counterexample, and shorter to find).
     """
-    def evaluate(case: Case) -> _Evaluation:
-        return _evaluate(exercise, group, sandbox, case)
+    def evaluate_public(case: Case) -> _Evaluation:
+        return _evaluate(exercise, group, sandbox, case, engine, engine.public)
 
-    smallest, failures = _search(exercise, group, evaluate)
+    def evaluate_hidden(case: Case) -> _Evaluation:
+        return _evaluate(exercise, group, sandbox, case, engine, engine.hidden)
+
+    smallest, failures = _search_or_replay(exercise, group, evaluate_public, engine.public,
+                                           catalogue=engine.catalogue)
     hidden = False
     if smallest is None and secret is not None:
-        smallest, failures = _search(exercise, group, evaluate, examples=False,
-                                     random_seed=hidden_seed(secret, exercise, group))
+        smallest, failures = _search_or_replay(exercise, group, evaluate_hidden, engine.hidden,
+                                               catalogue=engine.catalogue, examples=False,
+                                               random_seed=hidden_seed(secret, exercise, group))
         hidden = smallest is not None
     if smallest is None:
         return TestResult(group.name, float(group.points), float(group.points), PASSED,
                           output=f"{group.description} Passed."), []
+    engine.ready()  # the misconceptions' alternative references compute with torch
     misconception = _diagnose(exercise, group, smallest, failures)
     text, data = _counterexample(exercise, group, smallest, hidden=hidden)
     parts = [group.description, f"Failed: {smallest.failure.message}"]
@@ -459,10 +545,11 @@ def grade_in_sandbox(exercise: CodeExercise, sandbox, *, submission: str, define
     started = time.perf_counter() if started is None else started
     if secret is not None:
         _secret_bytes(secret)  # a bad secret is the caller's mistake: say so before any call
-    from grader.reference.device import single_threaded
-
-    with single_threaded():  # the reference's tensors are tiny; see single_threaded's docstring
-        tests, problems = _grade_groups(exercise, sandbox, defined=defined, filename=filename, secret=secret)
+    with contextlib.ExitStack() as stack:
+        engine = _Engine(exercise, stack, secret=secret)
+        tests, problems = _grade_groups(exercise, sandbox, engine, defined=defined, filename=filename,
+                                        secret=secret)
+    engine.public.save()
     score = float(sum(t.score for t in tests))
     status = PASSED if score == exercise.max_score else FAILED
     keys = list(dict.fromkeys(t.misconception for t in tests if t.misconception))
@@ -484,7 +571,7 @@ def _skipped(group: PropertyGroup, timed_out: _Evaluation) -> TestResult:
                       output=f"{group.description}\nFailed: {message}")
 
 
-def _grade_groups(exercise: CodeExercise, sandbox, *, defined: set[str], filename: str,
+def _grade_groups(exercise: CodeExercise, sandbox, engine: _Engine, *, defined: set[str], filename: str,
                   secret: str | bytes | None = None) -> tuple[list[TestResult], list[_Evaluation]]:
     tests: list[TestResult] = []
     problems: list[_Evaluation] = []
@@ -500,7 +587,7 @@ def _grade_groups(exercise: CodeExercise, sandbox, *, defined: set[str], filenam
         if timed_out is not None:
             tests.append(_skipped(group, timed_out))
             continue
-        test, group_problems = _grade_group(exercise, group, sandbox, secret=secret)
+        test, group_problems = _grade_group(exercise, group, sandbox, engine, secret=secret)
         tests.append(test)
         problems += group_problems
         timed_out = next((e for e in group_problems if e.verdict == "timeout"), None)

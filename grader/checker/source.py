@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.errors import UserError
 
-__all__ = ["CodeSource", "read_source", "find_exercise_name", "default_solution_path", "HEADER"]
+__all__ = ["CodeSource", "read_source", "find_exercise_name", "header_name", "default_solution_path", "HEADER"]
 
 #: The header line every starter carries: ``# cnngrade exercise: conv2d-forward``.
 HEADER = "# cnngrade exercise: {name}"
@@ -87,13 +87,18 @@ def defined_functions(code: str) -> list[str] | None:
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
+def header_name(code: str) -> str | None:
+    """The exercise the ``# cnngrade exercise: NAME`` header line names, or None."""
+    header = _HEADER_RE.search(code)
+    return header.group(1) if header else None
+
+
 def find_exercise_name(code: str, catalogue: dict) -> str:
     """The exercise named in the header line, else the code exercise whose functions the code
     defines (most in common, then the largest share of its functions). ``catalogue`` maps
     names to code exercises."""
-    header = _HEADER_RE.search(code)
-    if header:
-        name = header.group(1)
+    name = header_name(code)
+    if name is not None:
         if name not in catalogue:
             known = ", ".join(sorted(catalogue))
             raise UserError(f"the header names unknown exercise {name!r}; known code exercises: {known}")

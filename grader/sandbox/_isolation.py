@@ -348,26 +348,38 @@ def _probe_layer(layer: Layer, workdir: str) -> tuple[bool, str]:
             os.close(fd)
 
 
+class _Probes(dict):
+    """Layer -> (usable, reason when not); a kernel layer is probed when first looked up, so
+    that choosing the strongest layer (bwrap, when it works) starts no child for the others."""
+
+    def __missing__(self, layer: str) -> tuple[bool, str]:
+        import tempfile
+
+        if layer not in KERNEL_LAYERS:
+            raise KeyError(layer)
+        if not sys.platform.startswith("linux"):
+            found = (False, "Linux namespaces do not exist on this platform")
+        elif layer == "bwrap" and shutil.which("bwrap") is None:
+            found = (False, "bubblewrap (bwrap) is not installed")
+        else:
+            with tempfile.TemporaryDirectory(prefix="cnngrade-probe-") as workdir:
+                ok, why = _probe_layer(layer, workdir)
+            found = (ok, "" if ok else f"bwrap cannot start an isolated child here ({why})" if layer == "bwrap"
+                     else f"the built-in layer cannot start here ({why})")
+        self[layer] = found
+        return found
+
+    def items(self):
+        for layer in KERNEL_LAYERS:
+            self[layer]  # noqa: B018 (probes it)
+        return super().items()
+
+
 @functools.lru_cache(maxsize=1)
 def probe() -> dict[str, tuple[bool, str]]:
-    """Per layer: (usable, reason when not), found by really starting an isolated child."""
-    import tempfile
-
-    out: dict[str, tuple[bool, str]] = {}
-    if not sys.platform.startswith("linux"):
-        reason = "Linux namespaces do not exist on this platform"
-        out["bwrap"] = out["linux"] = (False, reason)
-    else:
-        with tempfile.TemporaryDirectory(prefix="cnngrade-probe-") as workdir:
-            if shutil.which("bwrap") is None:
-                out["bwrap"] = (False, "bubblewrap (bwrap) is not installed")
-            else:
-                ok, why = _probe_layer("bwrap", workdir)
-                out["bwrap"] = (ok, "" if ok else f"bwrap cannot start an isolated child here ({why})")
-            ok, why = _probe_layer("linux", workdir)
-            out["linux"] = (ok, "" if ok else f"the built-in layer cannot start here ({why})")
-    out["portable"] = (True, "")
-    return out
+    """Per layer: (usable, reason when not), found by really starting an isolated child
+    (each kernel layer when first looked up)."""
+    return _Probes(portable=(True, ""))
 
 
 def kernel_layers() -> list[Layer]:

@@ -18,6 +18,7 @@ import signal
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from grader.errors import SandboxError, UserError
 from grader.files import remove_tree
 from grader.sandbox import _isolation, _wire
 
-__all__ = ["Sandbox", "SandboxLimits", "LoadResult", "CallResult", "DEFAULT_FORBIDDEN",
+__all__ = ["Sandbox", "SandboxLimits", "LoadResult", "CallResult", "DEFAULT_FORBIDDEN", "warm_up",
            "SandboxWarning"]
 
 #: Always forbidden, whatever an exercise configures: cnngrade itself (the reference lives
@@ -158,6 +159,30 @@ def _warn_once(message: str) -> None:
         warnings.warn(message, SandboxWarning, stacklevel=3)
 
 
+_warming: threading.Thread | None = None
+
+
+def warm_up(isolation: str = "auto") -> None:
+    """Choose the isolation layer in a background thread: its probe (a real isolated child,
+    and the interpreter that lists the libraries the child maps) runs in other processes
+    while this one goes on importing the checker. The next :class:`Sandbox` waits for it and
+    finds the answers cached; nothing is decided here that the Sandbox does not check again."""
+    global _warming
+    if _warming is not None:
+        return
+
+    def choose() -> None:
+        try:
+            layer, _ = _isolation.choose_layer(isolation)
+            if layer != "portable":
+                _isolation._view()  # the child's filesystem view (cached; the probe plans it too)
+        except Exception:  # the Sandbox asks again and reports it in this thread
+            pass
+
+    _warming = threading.Thread(target=choose, name="cnngrade-sandbox-warm-up", daemon=True)
+    _warming.start()
+
+
 def _fmt_s(seconds: float) -> str:
     return f"{seconds:g} s"
 
@@ -280,6 +305,8 @@ class Sandbox:
         if not isinstance(limits, SandboxLimits):
             raise UserError("limits must be a SandboxLimits.")
         self.code, self.filename, self.forbidden, self.limits = code, filename, forbidden, limits
+        if _warming is not None:
+            _warming.join()  # its probe, if any, is the one choose_layer reads (never two at once)
         self.layer, warning = _isolation.choose_layer(isolation)
         if warning:
             _warn_once(warning)
