@@ -78,13 +78,13 @@ def list_cmd():
 
     Example: cnngrade list
     """
-    from exercises import all_exercises
+    from exercises import summaries
 
-    catalogue = sorted(all_exercises().values(), key=lambda e: (e.kind, e.name))
-    width = max((len(e.name) for e in catalogue), default=4)
+    catalogue = sorted(summaries(), key=lambda e: (e["kind"], e["name"]))
+    width = max((len(e["name"]) for e in catalogue), default=4)
     click.echo(f"{'NAME':<{width}}  KIND   SUMMARY")
     for ex in catalogue:
-        click.echo(f"{ex.name:<{width}}  {ex.kind:<5}  {ex.summary}")
+        click.echo(f"{ex['name']:<{width}}  {ex['kind']:<5}  {ex['summary']}")
 
 
 @main.group("new", cls=_Cli)
@@ -114,7 +114,11 @@ _PAPER_FORMATS = ("md", "tex", "pdf", "html", "json", "moodle", "gift")
 @click.option("--force", is_flag=True,
               help="Replace files in DIR that differ from what would be written (without it, an "
                    "edited starter or another seed's sheets stop the command and nothing is written).")
-def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir, force):
+@click.option("--preset", default=None, metavar="PRESET",
+              help="Issue a fixed variant the exercise ships instead of a random one, the same for "
+                   "everyone (no --roster, no --count above 1): 'course-notes' for architecture-trace "
+                   "is the notes' 100x100x3 exercise (13,285,956 parameters; medium or hard).")
+def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir, force, preset):
     """Write a starter and statement (code exercise) or seeded variants and a key (paper exercise).
 
     NAME is an exercise of 'cnngrade list'. For a code exercise, writes the student starter
@@ -129,10 +133,21 @@ def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir, force):
     Examples:
       cnngrade new exercise conv2d-forward -o hw
       cnngrade new exercise conv-output-shape --roster roster.csv --seed 7 --format moodle -o quiz
+      cnngrade new exercise architecture-trace --preset course-notes --format html -o lecture2
     """
     from exercises import get_exercise
 
     exercise = get_exercise(name)
+    if preset is not None:
+        from grader.errors import UserError
+        from grader.paper.presets import preset_exercise
+
+        if exercise.kind == "code":
+            raise UserError(f"--preset is for paper exercises; {name} is a code exercise")
+        if roster is not None or (count or 1) > 1:
+            raise UserError("--preset gives one fixed variant, the same for everyone: it takes no "
+                            "--roster and no --count above 1")
+        exercise = preset_exercise(exercise, preset)
     if exercise.kind == "code":
         from grader.checker import write_starter
 
@@ -144,6 +159,21 @@ def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir, force):
                                    roster=roster, fmt=fmt, difficulty=difficulty, force=force)
     for path in paths:
         click.echo(f"wrote {path}")
+
+
+def _policy_options(*, times_fallback: str):
+    """The --course and --times options of the verbs that grade (``times_fallback``: where
+    submission times come from without an LMS export)."""
+    def decorate(command):
+        command = click.option(
+            "--times", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="TIMES.csv",
+            help=f"LMS export of submission times (columns submission, submitted_at in ISO 8601); default: the "
+                 f"course file's [course] times, else {times_fallback}.")(command)
+        return click.option(
+            "--course", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="COURSE.toml",
+            help="Course policy file: deadlines, late penalty, extensions and overrides, applied after grading "
+                 "(raw score, penalty and final score in every output). See the README, 'Course policies'.")(command)
+    return decorate
 
 
 @main.command("grade")
@@ -179,9 +209,10 @@ def new_exercise(name, seed, count, roster, fmt, difficulty, out_dir, force):
 @click.option("--regrade", "regrade", multiple=True, metavar="NAME",
               help="Grade submission NAME again even if the cache holds its result (repeatable).")
 @click.option("--force", is_flag=True, help="Grade every submission again, ignoring the cache.")
+@_policy_options(times_fallback="the files' modification times")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines and no summary (exit status only).")
 def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, similarity_threshold, no_similarity,
-          max_examples, secret_file, isolation, regrade, force, quiet):
+          max_examples, secret_file, isolation, regrade, force, course, times, quiet):
     """Grade a folder of submissions into a gradebook, feedback files and a class report.
 
     SUBMISSIONS is a folder with one entry per student: a folder holding solution.py (or
@@ -195,9 +226,13 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
     received a grade (whatever it scored); 1 when the grader itself failed on some (they
     are graded again by the next run); 2 for a usage mistake (nothing is written) or an OUT
     another run is writing; 130 on Ctrl-C (what was graded stays cached: rerun to resume).
+    With --course, the course's deadlines, late penalty, extensions and overrides are applied
+    to the raw results (an edited course file is re-applied by 'cnngrade regrade OUT').
 
-    Example: cnngrade grade examples/class --exercise conv2d-forward --out out --export csv
-    --roster examples/class/roster.csv
+    \b
+    Examples:
+      cnngrade grade examples/class --exercise conv2d-forward --out out --export csv --roster examples/class/roster.csv
+      cnngrade grade examples/class -e conv2d-forward -o out --course examples/class/course.toml
     """
     from grader.batch import grade_class
     from grader.batch.similarity import DEFAULT_THRESHOLD
@@ -210,7 +245,7 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
             submissions, exercise=exercise, out_dir=out_dir, jobs=jobs, scheduler=scheduler,
             exports=exports, roster=roster, progress=not quiet,
             similarity=not no_similarity, max_examples=max_examples, secret_file=secret_file,
-            isolation=isolation, regrade=regrade, force=force,
+            isolation=isolation, regrade=regrade, force=force, course=course, times=times,
             threshold=DEFAULT_THRESHOLD if similarity_threshold is None else similarity_threshold,
         )
     except GradingInterrupted as exc:
@@ -240,7 +275,8 @@ def grade(submissions, exercise, out_dir, jobs, scheduler, exports, roster, simi
               help="Also write a gradebook for an LMS (canvas, moodle, gradescope, csv); repeatable.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, metavar="OUT",
               help="Folder for grades.json, grades.csv and per-student feedback.")
-def grade_answers(exercise, roster, answers, seed, difficulty, exports, out_dir):
+@_policy_options(times_fallback="the answers file's submitted_at column")
+def grade_answers(exercise, roster, answers, seed, difficulty, exports, out_dir, course, times):
     """Grade students' numeric answers to their own paper-exercise variants.
 
     Regenerates each student's variant from KIND, the ROSTER, the seed and the difficulty,
@@ -254,11 +290,51 @@ def grade_answers(exercise, roster, answers, seed, difficulty, exports, out_dir)
     from grader.paper import grade_answers as grade
 
     results, warnings = grade(exercise, roster=roster, answers=answers, seed=seed,
-                              out_dir=out_dir, difficulty=difficulty, exports=exports)
+                              out_dir=out_dir, difficulty=difficulty, exports=exports, course=course, times=times)
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
     full = sum(r.score == r.max_score for r in results)
     click.echo(f"graded {len(results)} students ({full} with full marks); wrote {out_dir}")
+
+
+@main.command("regrade")
+@click.argument("out_dir", metavar="OUT", type=click.Path(file_okay=False, path_type=str))
+@click.argument("submissions", metavar="[SUBMISSION]...", nargs=-1)
+@click.option("--reason", required=True, metavar="TEXT", help="Why: recorded in OUT/regrades.jsonl and the report.")
+@click.option("--by", metavar="NAME", default=None, help="Who decided (default: your login name).")
+@click.option("--course", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="COURSE.toml",
+              help="Use this course file from now on instead of the one of the last run.")
+@click.option("--times", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="TIMES.csv",
+              help="Use this LMS export of submission times from now on.")
+def regrade(out_dir, submissions, reason, by, course, times):
+    """Grade submissions again, or re-apply the course policy, with a trail of who, when and why.
+
+    OUT is a folder 'cnngrade grade' wrote (it remembers the class, exercise, secret, course
+    file and exports). Each SUBMISSION named is graded again in the sandbox; everyone else
+    keeps their cached result. With no SUBMISSION nobody is graded again: the course file is
+    read as it is now (an edited extension or override) and every output is rebuilt from the
+    cached raw results, without running any code. Either way one entry (who, when, why, the
+    final scores before and after) is appended to OUT/regrades.jsonl and the report lists it.
+
+    \b
+    Examples:
+      cnngrade regrade out dan --reason "fixed a test that rejected valid padding"
+      cnngrade regrade out --reason "2-day extension for ben (medical)" --by prof.lee
+    """
+    from grader.batch.regrade import regrade as run_regrade
+    from grader.sanitize import terminal
+
+    done = run_regrade(out_dir, submissions, reason=reason, by=by, course=course, times=times,
+                       progress=bool(submissions))
+    for warning in done.warnings:
+        click.echo(f"Warning: {terminal(warning, one_line=True)}", err=True)
+    changed = 0
+    for change in done.entry["changes"]:
+        before, after = (change["before"] or {}).get("final_score"), change["after"]["final_score"]
+        changed += before != after
+        click.echo(terminal(f"{change['submission']}: final score {before} -> {after}", one_line=True))
+    regraded = f"{len(submissions)} graded again, " if submissions else "nobody graded again, "
+    click.echo(f"{regraded}{changed} final score(s) changed; recorded in {terminal(out_dir)}/regrades.jsonl")
 
 
 @main.command("similarity")
@@ -353,31 +429,44 @@ def practice(kind, difficulty, seed):
 # --- anyone ------------------------------------------------------------------------------
 
 
+def _listing_models(command):
+    """Fill the ``{models}`` of a command's docstring from the model catalogue, which needs
+    no torch: the names in --help are the names build_model knows."""
+    from grader.reference.catalogue import MODEL_NAMES
+
+    command.__doc__ = command.__doc__.replace("{models}", ", ".join(MODEL_NAMES))
+    return command
+
+
 @main.command("inspect")
 @click.argument("model_or_spec", metavar="MODEL_OR_SPEC")
 @click.option("--input", "input_shape", metavar="C,H,W", default=None,
-              help="Input shape without the batch: channels,height,width (or D for a flat "
-                   "input). Default: the model's own (3,224,224 for the ImageNet models, "
-                   "1,32,32 for lenet5) or the spec's 'input'.")
+              help="Input shape without the batch: channels,height,width (or C,L for 1-D, "
+                   "C,D,H,W for 3-D, D for a flat input). Default: the model's own (3,224,224 for most ImageNet models, "
+                   "3,299,299 for inception_v3, 3,32,32 for the CIFAR ResNets, 1,32,32 for "
+                   "lenet5) or the spec's 'input'.")
 @click.option("--depth", type=click.IntRange(min=1), default=None, metavar="N",
               help="Group the rows into the blocks N levels below the model (e.g. --depth 1 "
-                   "on googlenet: one row per inception module). Default: every layer.")
+                   "on googlenet: one row per inception module, on densenet121 one per dense "
+                   "block and transition, on mobilenet_v2 one per stage). Default: every layer.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the analysis as JSON for scripts (shapes in C,H,W order).")
 @click.option("--device", metavar="D", default=None,
               help="Run a real pass on zeros on device D (cpu, cuda, auto) instead of the "
                    "default meta pass, which allocates nothing.")
+@_listing_models
 def inspect(model_or_spec, input_shape, depth, as_json, device):
     """Per-layer shapes, parameters, MACs and receptive field of a model or layer spec.
 
-    MODEL_OR_SPEC is a model name (lenet5, lenet5-d2l, alexnet, alexnet-d2l, vgg11,
-    vgg13, vgg16, vgg19 and their _bn forms, googlenet, resnet18, resnet34, resnet50,
-    resnet101, resnet152) or a layer-spec file (.yaml, .yml or .json) such as those in
-    examples/specs/.
+    MODEL_OR_SPEC is a model name ({models}; case, '-' and '_' do not matter) or a
+    layer-spec file (.yaml, .yml or .json) such as those in examples/specs/.
 
     The table shows each layer's output (height x width x channels), its parameters, its
     multiply-accumulates (MACs, convolutions and dense layers, one input) and the receptive
-    field and jump (cumulative stride) of its units in input pixels, then the totals.
+    field and jump (cumulative stride) of its units in input pixels, then the totals. The
+    receptive field is the theoretical one on every row, padding included and never clipped to
+    the image; a flatten or dense row has the union over the map it flattens. 1-D specs
+    (input [C, L]) and 3-D specs ([C, D, H, W]) work the same way.
     Batch-norm running statistics are buffers, not parameters. Nothing is allocated: the
     model runs on PyTorch's meta device.
 
@@ -385,6 +474,8 @@ def inspect(model_or_spec, input_shape, depth, as_json, device):
     Examples:
       cnngrade inspect examples/specs/course-exercise.yaml
       cnngrade inspect resnet50 --input 3,160,160 --depth 2
+      cnngrade inspect examples/specs/audio-conv1d.yaml
+      cnngrade inspect densenet121 --depth 1
       cnngrade inspect vgg16 --json > vgg16.json
     """
     import json
@@ -402,6 +493,59 @@ def inspect(model_or_spec, input_shape, depth, as_json, device):
         from grader.render.inspect_table import render_analysis
 
         render_analysis(analysis, console=Console(width=None if sys.stdout.isatty() else 160))
+
+
+@main.command("landscape")
+@click.argument("model_or_spec", metavar="MODEL_OR_SPEC")
+@click.option("--out", "-o", metavar="FILE.png", default="landscape.png", show_default=True,
+              help="The plot; the grid goes beside it as JSON (FILE.json), with the axes, seeds, "
+                   "trained loss and timings.")
+@click.option("--steps", type=int, default=200, show_default=True, metavar="N",
+              help="Adam steps of training (batches of 64); 0 plots the landscape at initialisation.")
+@click.option("--seconds", type=float, default=None, metavar="S",
+              help="Also stop training after S seconds (then the run is not exactly repeatable).")
+@click.option("--grid", type=int, default=21, show_default=True, metavar="N",
+              help="Grid side: N x N loss evaluations (odd puts the trained weights at the centre).")
+@click.option("--span", type=float, default=1.0, show_default=True, metavar="X",
+              help="The grid covers alpha and beta in [-X, X] (1: one filter norm along each direction).")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
+              help="Seed of the data, the initial weights, the batches and the two directions.")
+@click.option("--input", "input_shape", metavar="C,H,W", default=None,
+              help="Input shape without the batch (default: the model's or the spec's), e.g. 3,32,32 "
+                   "to make an ImageNet model affordable.")
+@click.option("--device", metavar="D", default="auto", show_default=True,
+              help="cpu, cuda, cuda:N or auto (CUDA when present).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+def landscape(model_or_spec, out, steps, seconds, grid, span, seed, input_shape, device, quiet):
+    """Plot the loss landscape around a briefly trained network (Li et al. 2018).
+
+    MODEL_OR_SPEC is a model name (see 'cnngrade inspect --help') or a layer-spec file
+    whose output is a vector of class scores. The network trains on a seeded synthetic
+    set sized to its input (stripes in one orientation per class for images), then the
+    training loss is evaluated on an N x N grid around the trained weights, along two
+    random Gaussian directions normalised filter by filter to the weights' filter norms
+    (biases and batch-norm parameters stay put). Writes FILE.png and FILE.json. Deterministic
+    for a seed on the CPU. A run too big for the device (an ImageNet model at 224x224 on a
+    CPU) stops at once and says how to shrink it. Needs matplotlib: pip install 'cnngrade[landscape]'.
+
+    \b
+    Examples:
+      cnngrade landscape examples/specs/landscape-cnn.yaml --out landscape.png
+      cnngrade landscape resnet20-cifar --input 3,16,16 --steps 100 --grid 15 --device cuda
+    """
+    from pathlib import Path
+
+    from grader.reference.landscape import loss_landscape
+
+    result = loss_landscape(model_or_spec, out=out, input_shape=input_shape, grid=grid, span=span,
+                            steps=steps, seconds=seconds, seed=seed, device=device, progress=not quiet)
+    if not quiet:
+        t = result.timings
+        click.echo(f"{result.model}: {result.steps} steps in {t['train_s']:.1f} s, training loss "
+                   f"{result.trained_loss:.4g}, accuracy {result.train_accuracy:.0%}; {grid}x{grid} grid "
+                   f"in {t['grid_s']:.1f} s on {result.device}")
+    click.echo(f"wrote {out}")
+    click.echo(f"wrote {Path(out).with_suffix('.json')}")
 
 
 @main.command("doctor")
