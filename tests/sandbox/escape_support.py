@@ -435,9 +435,14 @@ def grade_world(world: World, layer: str, *, env_extra: dict | None = None) -> G
     return Graded(proc.returncode, summary, stdout, stderr, time.monotonic() - start, timed_out)
 
 
+#: What grades.json adds to a raw result when it writes it (the course policy's numbers,
+#: DESIGN.md 3.3), and timings, which legitimately differ between two runs.
+_NOT_COMPARED = ("duration_s", "execution_time", "raw_score", "penalty", "final_score", "policy")
+
+
 def comparable(result: dict) -> dict:
-    """A result without what legitimately differs between two runs (timings)."""
-    return {k: v for k, v in result.items() if k not in ("duration_s", "execution_time")}
+    """A result as grading produced it: without timings and the policy's derived numbers."""
+    return {k: v for k, v in result.items() if k not in _NOT_COMPARED}
 
 
 def out_files(out_dir: Path) -> set[str]:
