@@ -469,6 +469,7 @@ def inspect(model_or_spec, input_shape, depth, as_json, device):
     (input [C, L]) and 3-D specs ([C, D, H, W]) work the same way.
     Batch-norm running statistics are buffers, not parameters. Nothing is allocated: the
     model runs on PyTorch's meta device.
+    A repeated inspect is read from the user cache (CNNGRADE_CACHE=off: never).
 
     \b
     Examples:
@@ -480,11 +481,12 @@ def inspect(model_or_spec, input_shape, depth, as_json, device):
     """
     import json
 
-    from grader.reference.analysis import analyze
+    from grader.reference.analysis_cache import analyze_cached
     from grader.reference.spec import parse_shape
 
     shape = parse_shape(input_shape, what="--input shape") if input_shape is not None else None
-    analysis = analyze(model_or_spec, input_shape=shape, device=device, depth=depth)
+    # A repeated meta pass is read from the user cache, without importing torch.
+    analysis = analyze_cached(model_or_spec, input_shape=shape, device=device, depth=depth)
     if as_json:
         click.echo(json.dumps(analysis.to_dict(), indent=2))
     else:

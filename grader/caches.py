@@ -4,7 +4,8 @@ Everything in it is cnngrade's own data, keyed so that a change of version never
 entry, and deleting the folder is always safe (``rm -rf ~/.cache/cnngrade``): the next run
 computes it again. ``CNNGRADE_CACHE=off`` switches every disk cache off;
 ``CNNGRADE_CACHE=DIR`` puts them in DIR. What lives there: ``memo/`` (the public cases and
-expected outputs of ``cnngrade check``, :mod:`grader.checker.memo`) and ``catalogue.json``
+expected outputs of ``cnngrade check``, :mod:`grader.checker.memo`) ``analysis/`` (what
+``cnngrade inspect`` printed, :mod:`grader.reference.analysis_cache`) and ``catalogue.json``
 (what ``cnngrade list`` prints, :func:`exercises.summaries`).
 """
 

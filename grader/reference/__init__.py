@@ -13,8 +13,9 @@ Submodules (import the one you need; importing this package alone loads no torch
   ``spec_modules`` holds the residual and inception modules a spec builds.
 - ``landscape``: loss landscapes on a filter-normalised 2-D slice (``loss_landscape``).
 - ``analysis``: per-layer shapes, parameters, MACs and receptive fields (``analyze``),
-  computed on the meta device without real activations.
+  computed on the meta device without real activations; ``analysis_cache``: the disk cache
+  of analyses behind ``cnngrade inspect`` (no torch on a hit).
 """
 
 __all__ = ["shapes", "device", "functional", "blocks", "catalogue", "models", "spec", "spec_modules",
-           "analysis", "landscape"]
+           "analysis", "analysis_cache", "landscape"]
