@@ -1,6 +1,7 @@
 """Atomic file writes, for every file cnngrade produces: a reader (or a run killed half-way)
-never sees a half-written file; and :func:`remove_tree`, removing a folder a submission
-filled (any depth, links never followed)."""
+never sees a half-written file; :func:`remove_tree`, removing a folder a submission filled
+(any depth, links never followed); and :func:`read_user_text`, reading a file the user
+named (a course file, a roster) with one-line errors."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["atomic_open", "write_atomic", "remove_tree"]
+from grader.errors import UserError
+
+__all__ = ["atomic_open", "write_atomic", "remove_tree", "read_user_text"]
 
 
 @contextmanager
@@ -47,6 +50,18 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     """Write ``data`` (text as UTF-8, or bytes such as a PDF) to ``path`` atomically."""
     with atomic_open(path, binary=isinstance(data, bytes)) as handle:
         handle.write(data)
+
+
+def read_user_text(path: str | os.PathLike, *, what: str, encoding: str = "utf-8") -> str:
+    """The text of a file the user named (``what``: "course", "roster"...), or a UserError of
+    one line when it is missing or is not UTF-8 text (``utf-8-sig`` also drops a BOM)."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise UserError(f"the {what} file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"the {what} file {path} cannot be read as UTF-8 text ({exc})") from None
 
 
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UserError
+from grader.files import read_user_text
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -133,12 +134,7 @@ def read_submission_csv(path: str | os.PathLike, *, what: str) -> tuple[list[str
     ``submission`` column, an empty or a repeated submission name.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"the {what} file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"the {what} file {path} cannot be read as UTF-8 text ({exc})") from None
+    text = read_user_text(path, what=what, encoding="utf-8-sig")
     reader = csv.DictReader(text.splitlines())
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if "submission" not in header:

@@ -67,6 +67,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UserError
+from grader.files import read_user_text
 from grader.results import SubmissionResult
 
 __all__ = [
@@ -294,12 +295,7 @@ def load_course(path: str | os.PathLike) -> Course:
     without offset when the file sets no ``timezone``, or a value out of range.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"the course file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"the course file {path} cannot be read as UTF-8 text ({exc})") from None
+    text = read_user_text(path, what="course")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
