@@ -95,12 +95,10 @@ _PAPER_DESCRIPTIONS = {
            "stride 4 with 96 maps, 5x5 padding 2 with 256, 3x3 padding 1 with 384, 3x3 padding 1 "
            "with 1000), 3x3 stride-2 max pools after the first three, global average pooling "
            "instead of fully connected layers",
-    "vgg11": "configuration A of Simonyan & Zisserman (2015), Table 1: 3x3 convolutions with "
-             "padding 1 and a bias, 2x2 max pools of stride 2, then fully connected layers of "
-             "4096, 4096 and 1000 units",
-    "vgg16": "configuration D of Simonyan & Zisserman (2015), Table 1: 3x3 convolutions with "
-             "padding 1 and a bias, 2x2 max pools of stride 2, then fully connected layers of "
-             "4096, 4096 and 1000 units",
+    **{name: f"configuration {config} of Simonyan & Zisserman (2015), Table 1: 3x3 convolutions "
+                   "with padding 1 and a bias, 2x2 max pools of stride 2, then fully connected "
+                   "layers of 4096, 4096 and 1000 units"
+       for name, config in (("vgg11", "A"), ("vgg16", "D"))},
     **{f"resnet{d}": f"the {d}-layer network of He et al. (2016), Table 1: convolutions without "
                      "bias, each followed by batch normalization; a 1x1 convolution with batch "
                      "normalization as the shortcut wherever the shape changes; global average "

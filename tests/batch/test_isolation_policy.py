@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,17 @@ def test_venv_under_tmp_is_visible_to_every_layer(tmp_path):
         assert proc.stdout.splitlines() == [f"{layer} [1.0]" for layer in layers]
     finally:
         shutil.rmtree(venv, ignore_errors=True)
+
+
+def test_without_bubblewrap_on_path_grade_uses_the_built_in_layer(tmp_path):
+    """The machine CI runs on has bubblewrap; a student's or a TA's may not. With no bwrap on
+    PATH (a fresh process, so no probe is cached), bubblewrap is reported unavailable and the
+    layer chosen is the built-in one (or the portable one where namespaces are off)."""
+    code = ("from grader.sandbox._isolation import choose_layer, probe\n"
+            "print(probe()['bwrap'][0], probe()['linux'][0], choose_layer('auto')[0])\n")
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path), "CNNGRADE_CACHE": "off"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=str(tmp_path))
+    bwrap_ok, linux_ok, layer = done.stdout.split()
+    assert bwrap_ok == "False", done.stdout + done.stderr
+    assert layer == ("linux" if linux_ok == "True" else "portable")
