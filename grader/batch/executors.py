@@ -12,6 +12,7 @@ import asyncio
 import multiprocessing
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -116,20 +117,39 @@ class LocalPoolExecutor:
     in flight are retried, then recorded as grader failures.
     """
 
+    #: Tasks may carry a class's drawn cases (:func:`grader.batch.worker.drawn_payload`).
+    ships_drawn_cases = True
+
     def __init__(self, jobs: int):
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
+        self._starting: threading.Thread | None = None
 
     def __repr__(self) -> str:
         return f"LocalPoolExecutor(jobs={self.jobs})"
 
     def start(self) -> None:
-        """Start the workers now (each loads the checker and torch from the fork server),
-        so that they are ready by the time the caller has checked the sandbox and read the class."""
-        if self._pool is None:
+        """Start the workers in the background and return at once: each worker forks from
+        the fork server once it has loaded the checker and torch (seconds), so that the
+        caller checks the sandbox, reads the class and draws the cases meanwhile."""
+        if self._pool is None and self._starting is None:
             self._pool = self._new_pool()
+            # A submit blocks until the fork server has forked the worker it starts.
+            self._starting = threading.Thread(target=self._spawn, args=(self._pool,), daemon=True,
+                                              name="cnngrade-pool-start")
+            self._starting.start()
+
+    def _spawn(self, pool: ProcessPoolExecutor) -> None:
+        try:
             for _ in range(self.jobs):
-                self._pool.submit(int)  # a no-op task: each submit may start one more worker
+                pool.submit(int)  # a no-op task: each submit may start one more worker
+        except RuntimeError:  # shut down (aborted) before every worker started
+            pass
+
+    def _started(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         if os.name != "posix":
@@ -154,7 +174,7 @@ class LocalPoolExecutor:
                     return
                 pending[self._pool.submit(grade_task, task)] = task
 
-        refill()
+        refill()  # while the starter thread still spawns workers: submit waits on the pool's lock
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             broken = False
@@ -180,6 +200,7 @@ class LocalPoolExecutor:
             refill()
 
     def close(self) -> None:
+        self._started()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -191,9 +212,12 @@ class LocalPoolExecutor:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
+        if self._starting is not None:  # its next submit fails now that the pool is shut down
+            self._starting.join(timeout=30)
+            self._starting = None
 
 
 class DaskExecutor:
@@ -203,6 +227,9 @@ class DaskExecutor:
     each submission travels inside its task. Dask itself reschedules the tasks of a worker
     that dies.
     """
+
+    #: Tasks may carry a class's drawn cases: sent to every worker once (scattered), not per task.
+    ships_drawn_cases = True
 
     def __init__(self, scheduler: str, *, connect_timeout: float = 10.0):
         scheduler = check_scheduler_address(scheduler)
@@ -231,8 +258,17 @@ class DaskExecutor:
         source = iter(tasks)
         pending: dict = {}
 
+        scattered: dict[str, Any] = {}  # drawn cases by digest, as futures held on every worker
+
         def submit(task: Task):
-            future = self._client.submit(grade_task, task, pure=False)
+            drawn = task.get("drawn")
+            if drawn is None:
+                future = self._client.submit(grade_task, task, pure=False)
+            else:
+                if drawn["digest"] not in scattered:
+                    scattered[drawn["digest"]] = self._client.scatter(drawn, broadcast=True, hash=False)
+                light = {k: v for k, v in task.items() if k != "drawn"}
+                future = self._client.submit(_grade_with_drawn, light, scattered[drawn["digest"]], pure=False)
             pending[future] = task
             return future
 
@@ -251,6 +287,11 @@ class DaskExecutor:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _grade_with_drawn(task: Task, drawn: dict) -> dict[str, Any]:
+    """:func:`grade_task` on a Dask worker, the drawn cases resolved from their scattered copy."""
+    return grade_task({**task, "drawn": drawn})
 
 
 def make_executor(*, jobs: int | None = None, scheduler: str | None = None):

@@ -45,7 +45,7 @@ from grader.batch.outputs import OutputSummary, write_outputs
 from grader.batch.policy import ClassPolicy
 from grader.batch.progress import Progress
 from grader.batch.similarity import DEFAULT_THRESHOLD, SimilarPair, find_similar
-from grader.batch.worker import make_task
+from grader.batch.worker import drawn_payload, make_task
 from grader.errors import UserError
 from grader.results import SubmissionResult
 
@@ -367,8 +367,13 @@ def _grade_locked(found, *, spec, out: Path, executor, progress: bool, sandbox_o
                + ("+isolation=none" if sandbox_options["isolation"] == "portable" else ""))
     check_similarity = similarity and len(found.submissions) <= SIMILARITY_AUTO_LIMIT
     sources: list[tuple[str, str]] = []  # (name, code) for similarity, gathered in the one read
+    # Workers of a pool or a cluster replay the cases drawn here once (while they start)
+    # instead of each running every search on its first submission.
+    drawn: dict | None = None
+    ships_drawn = getattr(executor, "ships_drawn_cases", False)
 
     def tasks():
+        nonlocal drawn
         for submission in found.submissions:
             content_hash, code, problem = load_source(submission)
             key = CacheKey(submission.name, content_hash, spec.name, version, grader.__version__)
@@ -387,6 +392,10 @@ def _grade_locked(found, *, spec, out: Path, executor, progress: bool, sandbox_o
             task = make_task(name=submission.name, code=code, filename=_filename(submission),
                              exercise=spec.name, max_score=spec.max_score, max_examples=max_examples,
                              sandbox_options=sandbox_options, secret=secret)
+            if ships_drawn:
+                if drawn is None:
+                    drawn = drawn_payload(spec.name, max_examples=max_examples, secret=secret)
+                task["drawn"] = drawn
             task["key"] = key
             yield task
 

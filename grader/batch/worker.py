@@ -10,6 +10,8 @@ marked not final, so the next run grades that submission again.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 import re
 import threading
 import time
@@ -18,7 +20,7 @@ from typing import Any
 
 from grader.results import ERROR, SubmissionResult
 
-__all__ = ["grade_task", "grader_failure", "make_task", "GRADER_ERROR"]
+__all__ = ["grade_task", "grader_failure", "make_task", "drawn_payload", "task_exercise", "GRADER_ERROR"]
 
 #: Verdict of a result whose grading failed on our side (never cached as final).
 GRADER_ERROR = "grader_error"
@@ -27,6 +29,8 @@ GRADER_ERROR = "grader_error"
 _ONE_AT_A_TIME = threading.Lock()
 # File names the sandbox may show in tracebacks as they are; anything odder becomes solution.py.
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py")
+# (exercise, digest) of the drawn cases this process installed (see drawn_payload).
+_INSTALLED: set[tuple[str, str]] = set()
 
 
 def make_task(*, name: str, code: str, filename: str, exercise: str, max_score: float = 0.0,
@@ -57,20 +61,50 @@ def grader_failure(name: str, exercise: str, message: str, *, max_score: float =
     )
 
 
+def task_exercise(exercise: str, max_examples: int | None = None):
+    """The exercise a task is graded against: the catalogue's, or with ``max_examples`` a
+    quicker pass (fewer drawn cases, and shrinking bounded in proportion)."""
+    from grader.checker import resolve_exercise
+
+    spec = resolve_exercise("", exercise)
+    if max_examples:
+        examples = int(max_examples)
+        spec = dataclasses.replace(spec, max_examples=examples, shrink_budget=min(spec.shrink_budget, 5 * examples))
+    return spec
+
+
+def drawn_payload(exercise: str, *, max_examples: int | None = None, secret: str | None = None) -> dict[str, Any]:
+    """A class's drawn cases for its tasks (``task["drawn"]``): what every search of the
+    exercise evaluates when each case passes (:func:`grader.checker.grading.draw_cases`),
+    pickled once here so that each task carries the same bytes, and named by a digest so
+    that a worker installs them once. Grader data only, drawn in the grading process: never
+    anything a submission produced. Hidden cases travel only where the secret already does."""
+    from grader.checker.grading import draw_cases
+
+    blob = pickle.dumps(draw_cases(task_exercise(exercise, max_examples), secret=secret),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    return {"digest": hashlib.sha256(blob).hexdigest(), "blob": blob}
+
+
+def _install_drawn(spec, drawn: dict[str, Any] | None) -> None:
+    if not drawn or (spec.name, drawn["digest"]) in _INSTALLED:
+        return
+    from grader.checker.grading import install_drawn
+
+    install_drawn(spec, pickle.loads(drawn["blob"]))  # the batch process's own data (drawn_payload)
+    _INSTALLED.add((spec.name, drawn["digest"]))
+
+
 def grade_task(task: dict[str, Any]) -> dict[str, Any]:
     """Grade one task: ``{"result": SubmissionResult as dict, "final": bool}``."""
     started = time.perf_counter()
     try:
-        from grader.checker import CodeSource, check_submission, resolve_exercise
+        from grader.checker import CodeSource, check_submission
 
-        spec = resolve_exercise("", task["exercise"])
-        if task.get("max_examples"):
-            # A quicker pass: fewer drawn cases, and shrinking bounded in proportion.
-            examples = int(task["max_examples"])
-            spec = dataclasses.replace(spec, max_examples=examples,
-                                       shrink_budget=min(spec.shrink_budget, 5 * examples))
+        spec = task_exercise(task["exercise"], task.get("max_examples"))
         source = CodeSource(task["code"], task["name"], task["filename"])
         with _ONE_AT_A_TIME:
+            _install_drawn(spec, task.get("drawn"))
             result = check_submission(source, exercise=spec, name=task["name"],
                                       sandbox_options=task.get("sandbox_options") or None,
                                       secret=task.get("secret"))

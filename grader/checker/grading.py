@@ -40,7 +40,7 @@ from grader.errors import UserError
 from grader.results import ERROR, FAILED, PASSED, SubmissionResult, TestResult
 
 __all__ = ["RUN_PROBLEMS", "StudentFailure", "grade_in_sandbox", "error_result", "hidden_seed",
-           "secret_fingerprint"]
+           "secret_fingerprint", "draw_cases", "install_drawn"]
 
 #: Verdicts after which the child is not called again in the same group (each would cost a timeout).
 _FATAL = {"timeout", "memory_limit", "crashed"}
@@ -363,6 +363,54 @@ def _search_or_replay(exercise: CodeExercise, group: PropertyGroup, evaluate: Ca
         return evaluate(case)
 
     return _search(exercise, group, answered, random_seed=random_seed, examples=examples)
+
+
+#: One search's record, as :func:`draw_cases` returns it: (tier, group name, run key, cases).
+DrawnSearch = tuple[str, str, str, list[Case]]
+
+
+def draw_cases(exercise: CodeExercise, *, secret: str | bytes | None = None) -> list[DrawnSearch]:
+    """The cases each search of ``exercise`` evaluates when every case passes, drawn without
+    any submission, reference or sandbox: what the first correct submission of a class
+    would record (see :func:`_search_or_replay`), one public search per group and, with a
+    ``secret``, one hidden search per group, as :func:`_grade_group` runs them.
+
+    A batch draws them once, while its workers start, and every worker replays them from
+    its first submission (:func:`install_drawn`) instead of each running the same search.
+    A submission that fails a replayed case gets the real search, so grades do not change.
+    """
+    from grader.checker.memo import run_key
+
+    if secret is not None:
+        _secret_bytes(secret)
+    drawn: list[DrawnSearch] = []
+    for group in exercise.groups:
+        searches = [("public", _SEED, True)]
+        if secret is not None:
+            searches.append(("hidden", hidden_seed(secret, exercise, group), False))
+        for tier, random_seed, examples in searches:
+            log: list[Case] = []
+
+            def passing(case: Case, log: list[Case] = log) -> _Evaluation:
+                log.append(case)
+                return _Evaluation(case, None)
+
+            _search(exercise, group, passing, random_seed=random_seed, examples=examples)
+            drawn.append((tier, group.name, run_key(exercise, group, random_seed), log))
+    return drawn
+
+
+def install_drawn(exercise: CodeExercise, drawn: list[DrawnSearch]) -> None:
+    """Record :func:`draw_cases`'s searches in this process's memos of ``exercise`` (the
+    same exercise object, or one with the same groups), unless already recorded."""
+    from grader.checker.memo import Memo
+
+    groups = {group.name: group for group in exercise.groups}
+    for tier, group_name, name, cases in drawn:
+        group = groups.get(group_name)
+        memo = Memo.for_exercise(exercise, tier=tier)
+        if group is not None and memo.recorded(name, group, catalogue=False) is None:
+            memo.record(name, group, cases)
 
 
 def _diagnose(exercise: CodeExercise, group: PropertyGroup, smallest: _Evaluation,

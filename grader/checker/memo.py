@@ -13,6 +13,11 @@ a pure function of its inputs, the reference code and the engine, so it is memoi
 
 - **In memory**, per process, for both tiers: a batch worker draws and computes a class's
   cases once, not once per submission. Hidden cases live only there: never written anywhere.
+  A pool or a Dask cluster does better still: the grading process draws every search once
+  without any submission (:func:`grader.checker.grading.draw_cases`, the same cases while
+  all pass) while the workers start, and each worker replays them from its first
+  submission (:func:`grader.batch.worker.drawn_payload`); they travel with the tasks, as
+  the secret does.
 - **On disk**, for the public tier of ``cnngrade check`` only: one ``.npz`` per exercise in
   the user's cache folder (:func:`grader.caches.cache_dir`). With it, a ``check`` of a
   correct submission neither runs hypothesis's search nor imports torch. ``grade`` neither reads nor writes it

@@ -12,9 +12,11 @@ import json
 import os
 
 import pytest
-from corpus_grades import FIXTURE, grade
+from corpus_grades import FIXTURE, SECRET, SUBMISSIONS, grade
 
 from grader.caches import CACHE_ENV
+from grader.checker import resolve_exercise
+from grader.checker.grading import draw_cases, install_drawn
 from grader.checker.memo import Memo
 
 RECORDED = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -55,3 +57,20 @@ def test_grades_are_the_recorded_ones_with_a_warm_memo_and_a_cold_one(entry, sha
     Memo._memory.update(saved)  # the next file of the exercise replays what this one recorded
     assert warm == RECORDED[entry]
     assert cold == RECORDED[entry]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", _subset())
+def test_grades_are_the_recorded_ones_when_the_cases_were_drawn_beforehand(entry, monkeypatch):
+    """As a batch grades (grader.batch.worker.drawn_payload): every search drawn without any
+    submission, then replayed; a buggy file fails a replayed case and gets the real search."""
+    monkeypatch.setenv(CACHE_ENV, "off")
+    saved = dict(Memo._memory)
+    Memo._memory.clear()
+    try:
+        spec = resolve_exercise("", (SUBMISSIONS / entry).parent.name.replace("_", "-"))
+        install_drawn(spec, draw_cases(spec, secret=SECRET))
+        assert grade(entry) == RECORDED[entry]
+    finally:
+        Memo._memory.clear()
+        Memo._memory.update(saved)

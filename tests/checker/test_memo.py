@@ -170,3 +170,39 @@ def test_a_replayed_failure_gives_the_searched_grade(cache, monkeypatch):
     replayed = [check_submission(path, exercise=exercise, secret=SECRET) for path in files]
     assert fresh[0].status == "passed" and all(r.status == "failed" for r in fresh[1:])
     assert all(_same(a, b) for a, b in zip(fresh, replayed))
+
+
+def test_drawn_cases_are_the_ones_a_correct_submission_records(cache, monkeypatch):
+    """grader.checker.grading.draw_cases (a batch draws once, for every worker) draws without
+    a submission exactly the cases the first correct submission's searches are called with."""
+    from grader.checker.grading import draw_cases
+
+    monkeypatch.setenv(CACHE_ENV, "off")
+    spec = code_exercises()[EXERCISE]
+    drawn = draw_cases(spec, secret=SECRET)
+    assert {tier for tier, *_ in drawn} == {"public", "hidden"}
+    assert len(drawn) == 2 * len(spec.groups)
+    assert check_submission(CORRECT, exercise=EXERCISE, secret=SECRET).status == "passed"
+    for tier, group, name, cases in drawn:
+        recorded = Memo.for_exercise(spec, tier=tier).runs[name].cases
+        assert cases and [case_key("", c) for c in cases] == [case_key("", c) for c in recorded], (tier, group)
+
+
+def test_installed_drawn_cases_are_replayed_and_a_buggy_file_still_gets_its_searched_grade(cache, monkeypatch):
+    from grader.checker.grading import draw_cases, install_drawn
+
+    monkeypatch.setenv(CACHE_ENV, "off")
+    buggy = sorted((SUBMISSIONS / "relu").glob("bug*.py"))[0]
+    searched = check_submission(buggy, exercise=EXERCISE, secret=SECRET)  # an empty memo: every search runs
+    Memo._memory.clear()
+    spec = code_exercises()[EXERCISE]
+    install_drawn(spec, draw_cases(spec, secret=SECRET))
+    searches = []
+    import grader.checker.grading as grading
+
+    real = grading._search
+    monkeypatch.setattr(grading, "_search", lambda *a, **k: searches.append(a[1].name) or real(*a, **k))
+    assert check_submission(CORRECT, exercise=EXERCISE, secret=SECRET).status == "passed"
+    assert searches == []  # a correct file: every search replayed, none run
+    assert _same(check_submission(buggy, exercise=EXERCISE, secret=SECRET), searched)
+    assert searches  # the buggy file failed a replayed case: the real search ran from there
