@@ -184,10 +184,10 @@ def main() -> None:
     marginal = (big_s - statistics.median(times["after"])) / (2 * size)
     whole = 3 * size / big_s / big_floor
     results["marginal"] = {"class_3x_s": big_s, "class_3x_share_of_floor": whole, "per_submission_s": marginal,
-                           "rate_per_s": 1 / marginal, "share_of_floor": 1 / marginal / measured["floor_rate_per_s"]}
+                           "rate_per_s": 1 / marginal, "share_of_floor": 1 / marginal / big_floor}
     print(f"  after, {3 * size} submissions: {big_s:.1f} s ({100 * whole:.0f}% of the floor measured just "
           f"before it, whole command); one more submission costs {marginal * 1000:.0f} ms "
-          f"({1 / marginal:.2f}/s, {100 / marginal / measured['floor_rate_per_s']:.0f}% of the floor's rate)")
+          f"({1 / marginal:.2f}/s, {100 / marginal / big_floor:.0f}% of that floor)")
 
     if args.loops:
         with_loops = make_class(work / "class-loops", size, args.loops)
