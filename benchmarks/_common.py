@@ -45,6 +45,9 @@ def machine() -> dict:
 def tree_env(tree: Path, extra: dict | None = None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), **(extra or {})}
     env.pop("PYTHONWARNINGS", None)
+    # As on a user's machine: bytecode is cached after the first run (some CI images set
+    # PYTHONDONTWRITEBYTECODE, which recompiles every module of the tree in every process).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

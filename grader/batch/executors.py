@@ -143,7 +143,7 @@ class LocalPoolExecutor:
         try:
             for _ in range(self.jobs):
                 pool.submit(int)  # a no-op task: each submit may start one more worker
-        except RuntimeError:  # shut down (aborted) before every worker started
+        except Exception:  # shut down (aborted) before every worker started, or broken: run() says so
             pass
 
     def _started(self) -> None:
