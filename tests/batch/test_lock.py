@@ -77,7 +77,9 @@ def test_ctrl_c_exits_130_with_the_count_and_the_rerun_resumes(tmp_path, jobs):
     klass = tmp_path / "subs"
     klass.mkdir()
     for name in ("a1", "a2", "a3", "a4", "a5", "a6"):
-        (klass / f"{name}.py").write_text(GOOD + f"\n# {name}\n")
+        # Half a second at import each: a batch graded fast (0.2 s a submission) must still
+        # be mid-way when the interrupt lands, on a loaded machine too.
+        (klass / f"{name}.py").write_text(GOOD + f"\n# {name}\nimport time\ntime.sleep(0.5)\n")
     out = tmp_path / "out"
     # A terminal's Ctrl-C signals the whole foreground process group: so does this test.
     child = subprocess.Popen(_grade(klass, out, "--jobs", jobs), cwd=ROOT, start_new_session=True,
