@@ -8,7 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -84,11 +84,24 @@ def test_ctrl_c_exits_130_with_the_count_and_the_rerun_resumes(tmp_path, jobs):
     # A terminal's Ctrl-C signals the whole foreground process group: so does this test.
     child = subprocess.Popen(_grade(klass, out, "--jobs", jobs), cwd=ROOT, start_new_session=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while _rows(out) < 1 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # The interrupt goes as soon as the run reports its first result (a progress line,
+    # printed once that result is in the cache), as a teacher would press Ctrl-C.
+    lines: list[str] = []
+    first = threading.Event()
+
+    def read_stderr() -> None:
+        for line in child.stderr:
+            lines.append(line)
+            if line.startswith("[1/6]"):
+                first.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    assert first.wait(timeout=240), "".join(lines)
     os.killpg(child.pid, signal.SIGINT)
-    stdout, stderr = child.communicate(timeout=240)
+    child.wait(timeout=240)
+    reader.join(timeout=60)
+    stderr = "".join(lines)
     assert child.returncode == 130, stderr
     last = stderr.strip().splitlines()[-1]
     match = INTERRUPTED.match(last)
