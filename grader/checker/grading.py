@@ -365,6 +365,15 @@ def _search_or_replay(exercise: CodeExercise, group: PropertyGroup, evaluate: Ca
     return _search(exercise, group, answered, random_seed=random_seed, examples=examples)
 
 
+def _group_searches(exercise: CodeExercise, group: PropertyGroup, secret: str | bytes | None):
+    """The searches of one group, in the order grading runs them: (tier, random seed, whether
+    the group's explicit examples follow the drawn cases): the public one, and with a
+    ``secret`` the hidden one."""
+    yield "public", _SEED, True
+    if secret is not None:
+        yield "hidden", hidden_seed(secret, exercise, group), False
+
+
 #: One search's record, as :func:`draw_cases` returns it: (tier, group name, run key, cases).
 DrawnSearch = tuple[str, str, str, list[Case]]
 
@@ -379,24 +388,18 @@ def draw_cases(exercise: CodeExercise, *, secret: str | bytes | None = None) -> 
     its first submission (:func:`install_drawn`) instead of each running the same search.
     A submission that fails a replayed case gets the real search, so grades do not change.
     """
-    from grader.checker.memo import run_key
+    from grader.checker.memo import Memo, cache_key
 
     if secret is not None:
         _secret_bytes(secret)
     drawn: list[DrawnSearch] = []
     for group in exercise.groups:
-        searches = [("public", _SEED, True)]
-        if secret is not None:
-            searches.append(("hidden", hidden_seed(secret, exercise, group), False))
-        for tier, random_seed, examples in searches:
-            log: list[Case] = []
-
-            def passing(case: Case, log: list[Case] = log) -> _Evaluation:
-                log.append(case)
-                return _Evaluation(case, None)
-
-            _search(exercise, group, passing, random_seed=random_seed, examples=examples)
-            drawn.append((tier, group.name, run_key(exercise, group, random_seed), log))
+        for tier, random_seed, examples in _group_searches(exercise, group, secret):
+            scratch = Memo(cache_key(exercise), None)  # this search's record only, recorded as grading records
+            _search_or_replay(exercise, group, lambda case: _Evaluation(case, None), scratch, catalogue=False,
+                              random_seed=random_seed, examples=examples)
+            ((name, run),) = scratch.runs.items()
+            drawn.append((tier, group.name, name, run.cases))
     return drawn
 
 
@@ -525,20 +528,19 @@ def _grade_group(exercise: CodeExercise, group: PropertyGroup, sandbox, engine: 
     The public search first; with a ``secret``, then the hidden one, only if the public
     cases pass (a failure there is already the group's counterexample, and shorter to find).
     """
-    def evaluate_public(case: Case) -> _Evaluation:
-        return _evaluate(exercise, group, sandbox, case, engine, engine.public)
+    memos = {"public": engine.public, "hidden": engine.hidden}
+    smallest, failures, hidden = None, [], False
+    for tier, random_seed, examples in _group_searches(exercise, group, secret):
+        memo = memos[tier]
 
-    def evaluate_hidden(case: Case) -> _Evaluation:
-        return _evaluate(exercise, group, sandbox, case, engine, engine.hidden)
+        def evaluate(case: Case, memo=memo) -> _Evaluation:
+            return _evaluate(exercise, group, sandbox, case, engine, memo)
 
-    smallest, failures = _search_or_replay(exercise, group, evaluate_public, engine.public,
-                                           catalogue=engine.catalogue)
-    hidden = False
-    if smallest is None and secret is not None:
-        smallest, failures = _search_or_replay(exercise, group, evaluate_hidden, engine.hidden,
-                                               catalogue=engine.catalogue, examples=False,
-                                               random_seed=hidden_seed(secret, exercise, group))
-        hidden = smallest is not None
+        smallest, failures = _search_or_replay(exercise, group, evaluate, memo, catalogue=engine.catalogue,
+                                               random_seed=random_seed, examples=examples)
+        if smallest is not None:  # a public failure is the counterexample: the hidden search is not run
+            hidden = tier == "hidden"
+            break
     if smallest is None:
         return TestResult(group.name, float(group.points), float(group.points), PASSED,
                           output=f"{group.description} Passed."), []
