@@ -11,15 +11,15 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import itertools
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any
 
-from grader.batch.worker import grade_task, grader_failure
+from grader.batch.worker import grade_task, grader_failure, install_drawn
 from grader.errors import UserError
 
 __all__ = ["InlineExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor", "default_jobs",
@@ -117,54 +117,56 @@ class LocalPoolExecutor:
     in flight are retried, then recorded as grader failures.
     """
 
-    #: Tasks may carry a class's drawn cases (:func:`grader.batch.worker.drawn_payload`).
+    #: Tasks may carry a class's drawn cases (:func:`grader.batch.worker.drawn_payload`):
+    #: each worker receives them once, when it starts, not with every task.
     ships_drawn_cases = True
 
     def __init__(self, jobs: int):
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
-        self._starting: threading.Thread | None = None
+        self._drawn: dict | None = None
 
     def __repr__(self) -> str:
         return f"LocalPoolExecutor(jobs={self.jobs})"
 
     def start(self) -> None:
-        """Start the workers in the background and return at once: each worker forks from
-        the fork server once it has loaded the checker and torch (seconds), so that the
-        caller checks the sandbox, reads the class and draws the cases meanwhile."""
-        if self._pool is None and self._starting is None:
-            self._pool = self._new_pool()
-            # A submit blocks until the fork server has forked the worker it starts.
-            self._starting = threading.Thread(target=self._spawn, args=(self._pool,), daemon=True,
-                                              name="cnngrade-pool-start")
-            self._starting.start()
+        """Start the fork server and return at once: it loads the checker and torch (seconds)
+        while the caller checks the sandbox, reads the class and draws its cases; the
+        workers fork from it, warm, when :meth:`run` submits the first tasks."""
+        if os.name == "posix" and self._pool is None:
+            from multiprocessing import forkserver
 
-    def _spawn(self, pool: ProcessPoolExecutor) -> None:
-        try:
-            for _ in range(self.jobs):
-                pool.submit(int)  # a no-op task: each submit may start one more worker
-        except Exception:  # shut down (aborted) before every worker started, or broken: run() says so
-            pass
+            self._context()
+            forkserver.ensure_running()
 
-    def _started(self) -> None:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        if os.name != "posix":
-            return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
+    @staticmethod
+    def _context():
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the checker (torch, hypothesis) once; workers fork from it warm.
         context.set_forkserver_preload(["grader.batch._preload"])
-        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return context
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # The drawn cases go to each worker as it starts (a task carrying 0.5 MB would sit in
+        # the pool's pipe, and a broken or interrupted pool then never finishes shutting down).
+        context = self._context() if os.name == "posix" else multiprocessing.get_context("spawn")
+        if self._drawn is None:
+            return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=install_drawn,
+                                   initargs=(self._drawn,))
 
     def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
         source = iter(tasks)
+        first = next(source, None)  # the caller may draw the class's cases for it
+        if first is None:
+            return
+        source = itertools.chain([first], source)
         window = 2 * self.jobs
         retry: list[Task] = []
         attempts: dict[int, int] = {}
-        self.start()
+        if self._pool is None:
+            self._drawn = first.get("drawn")
+            self._pool = self._new_pool()
         pending: dict = {}
 
         def refill() -> None:
@@ -172,9 +174,12 @@ class LocalPoolExecutor:
                 task = retry.pop() if retry else next(source, None)
                 if task is None:
                     return
-                pending[self._pool.submit(grade_task, task)] = task
+                sent = task
+                if self._drawn is not None and task.get("drawn") is self._drawn:  # the workers hold it
+                    sent = {k: v for k, v in task.items() if k != "drawn"}
+                pending[self._pool.submit(grade_task, sent)] = task
 
-        refill()  # while the starter thread still spawns workers: submit waits on the pool's lock
+        refill()
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             broken = False
@@ -200,7 +205,6 @@ class LocalPoolExecutor:
             refill()
 
     def close(self) -> None:
-        self._started()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -215,9 +219,6 @@ class LocalPoolExecutor:
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
-        if self._starting is not None:  # its next submit fails now that the pool is shut down
-            self._starting.join(timeout=30)
-            self._starting = None
 
 
 class DaskExecutor:

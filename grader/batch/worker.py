@@ -20,7 +20,7 @@ from typing import Any
 
 from grader.results import ERROR, SubmissionResult
 
-__all__ = ["grade_task", "grader_failure", "make_task", "drawn_payload", "task_exercise", "GRADER_ERROR"]
+__all__ = ["grade_task", "grader_failure", "make_task", "drawn_payload", "install_drawn", "task_exercise", "GRADER_ERROR"]
 
 #: Verdict of a result whose grading failed on our side (never cached as final).
 GRADER_ERROR = "grader_error"
@@ -29,8 +29,8 @@ GRADER_ERROR = "grader_error"
 _ONE_AT_A_TIME = threading.Lock()
 # File names the sandbox may show in tracebacks as they are; anything odder becomes solution.py.
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py")
-# (exercise, digest) of the drawn cases this process installed (see drawn_payload).
-_INSTALLED: set[tuple[str, str]] = set()
+# Digests of the drawn cases this process installed (see drawn_payload).
+_INSTALLED: set[str] = set()
 
 
 def make_task(*, name: str, code: str, filename: str, exercise: str, max_score: float = 0.0,
@@ -83,16 +83,20 @@ def drawn_payload(exercise: str, *, max_examples: int | None = None, secret: str
 
     blob = pickle.dumps(draw_cases(task_exercise(exercise, max_examples), secret=secret),
                         protocol=pickle.HIGHEST_PROTOCOL)
-    return {"digest": hashlib.sha256(blob).hexdigest(), "blob": blob}
+    return {"exercise": exercise, "max_examples": max_examples, "digest": hashlib.sha256(blob).hexdigest(),
+            "blob": blob}
 
 
-def _install_drawn(spec, drawn: dict[str, Any] | None) -> None:
-    if not drawn or (spec.name, drawn["digest"]) in _INSTALLED:
+def install_drawn(drawn: dict[str, Any] | None) -> None:
+    """Record :func:`drawn_payload`'s cases in this process's memos (once per payload): by a
+    task that carries them, or as a pool worker's initializer."""
+    if not drawn or drawn["digest"] in _INSTALLED:
         return
-    from grader.checker.grading import install_drawn
+    from grader.checker import grading
 
-    install_drawn(spec, pickle.loads(drawn["blob"]))  # the batch process's own data (drawn_payload)
-    _INSTALLED.add((spec.name, drawn["digest"]))
+    spec = task_exercise(drawn["exercise"], drawn["max_examples"])
+    grading.install_drawn(spec, pickle.loads(drawn["blob"]))  # the batch process's own data (drawn_payload)
+    _INSTALLED.add(drawn["digest"])
 
 
 def grade_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +108,7 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
         spec = task_exercise(task["exercise"], task.get("max_examples"))
         source = CodeSource(task["code"], task["name"], task["filename"])
         with _ONE_AT_A_TIME:
-            _install_drawn(spec, task.get("drawn"))
+            install_drawn(task.get("drawn"))
             result = check_submission(source, exercise=spec, name=task["name"],
                                       sandbox_options=task.get("sandbox_options") or None,
                                       secret=task.get("secret"))

@@ -16,8 +16,8 @@ a pure function of its inputs, the reference code and the engine, so it is memoi
   A pool or a Dask cluster does better still: the grading process draws every search once
   without any submission (:func:`grader.checker.grading.draw_cases`, the same cases while
   all pass) while the workers start, and each worker replays them from its first
-  submission (:func:`grader.batch.worker.drawn_payload`); they travel with the tasks, as
-  the secret does.
+  submission (:func:`grader.batch.worker.drawn_payload`); they go to each worker once,
+  where the secret goes too.
 - **On disk**, for the public tier of ``cnngrade check`` only: one ``.npz`` per exercise in
   the user's cache folder (:func:`grader.caches.cache_dir`). With it, a ``check`` of a
   correct submission neither runs hypothesis's search nor imports torch. ``grade`` neither reads nor writes it
