@@ -2,7 +2,9 @@
 
 Rows: ``check`` of a correct loop conv2d-forward (with the user cache warm, the steady
 state after a student's first check, and with the cache off); ``inspect resnet152``; ``new
-exercise KIND --roster`` (300 students) for every paper kind; ``list``; every verb's
+exercise KIND --roster`` (300 students) for every paper kind (and the hard architecture
+trace, which asks about named models), cache warm, and two of them with the cache off;
+``list``; every verb's
 ``--help``. Each command runs once per tree untimed first (bytecode and caches), then
 ``--runs`` rounds alternate the trees. Medians, min-max, and with ``--before`` the ratio.
 
@@ -67,6 +69,15 @@ def main() -> None:
         *[(f"new:{k}", f"new exercise {k} --roster (300)",
            ["cnngrade", "new", "exercise", k, "--roster", str(roster), "--seed", "7", "--force", "-o", str(work / "new")],
            "new", True) for k in kinds],
+        # Cache warm like the rows above (sympy's formulas, the named models' analyses), then
+        # the cache off: what a first run on a fresh machine costs.
+        *[(f"new{'' if cached else '-cold'}:{k}{'-hard' if hard else ''}",
+           f"new exercise {k}{' --difficulty hard' if hard else ''} --roster (300)"
+           f"{'' if cached else ', cache off'}",
+           ["cnngrade", "new", "exercise", k, "--roster", str(roster), "--seed", "7", "--force", "-o",
+            str(work / "new"), *(["--difficulty", "hard"] if hard else [])], "new" if cached else "", cached)
+          for k, hard, cached in (("architecture-trace", True, True), ("architecture-trace", True, False),
+                                  ("param-count", False, False)) if k in kinds],
         ("list", "list", ["cnngrade", "list"], "list", True),
         ("help", "--help", ["cnngrade", "--help"], "help", True),
         *[(f"help:{v}", f"{v} --help", ["cnngrade", v, "--help"], "help", True) for v in verbs],

@@ -10,7 +10,6 @@ module; nothing else needs registering.
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 import sys
 from functools import lru_cache
@@ -59,27 +58,16 @@ def summaries() -> list[dict[str, str]]:
     no module of this package changed since (name, size and modification time of each),
     else from the modules themselves, importing them all (hypothesis, numpy), and cached."""
     from grader import __version__
-    from grader.caches import cache_dir
+    from grader.caches import read_entry, write_entry
 
     modules = sorted(Path(__path__[0]).glob("*.py"))
     key = [__version__, sys.version.split()[0],
            *[[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in modules]]
-    folder = cache_dir()
-    path = None if folder is None else folder / "catalogue.json"
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
-        if cached["key"] == key and all(set(e) == {"name", "kind", "title", "summary"} and
-                                        all(isinstance(v, str) for v in e.values()) for e in cached["exercises"]):
-            return cached["exercises"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # missing or not ours: read the modules
+    cached = read_entry("catalogue.json", key)
+    if type(cached) is list and all(type(e) is dict and set(e) == {"name", "kind", "title", "summary"} and
+                                    all(isinstance(v, str) for v in e.values()) for e in cached):
+        return cached
     found = [{"name": e.name, "kind": e.kind, "title": str(getattr(e, "title", "")), "summary": str(e.summary)}
              for e in all_exercises().values()]
-    if path is not None:
-        from grader.files import write_atomic
-
-        try:
-            write_atomic(path, json.dumps({"key": key, "exercises": found}))
-        except OSError:
-            pass  # a cache that cannot be written is only slower next time
+    write_entry("catalogue.json", key, found)
     return found

@@ -371,7 +371,7 @@ def _kind_name(layer) -> str:
 @lru_cache(maxsize=None)
 def _named_facts(name: str) -> dict:
     """Facts of a named model: from its layer spec (described models) or from the engine's
-    analysis of the model (computed once per process)."""
+    analysis of the model (computed once per process, and kept in the user's cache)."""
     if name in DESCRIBED_MODELS:
         spec = DESCRIBED_MODELS[name][1]
         shapes = spec_shapes(spec)
@@ -380,22 +380,22 @@ def _named_facts(name: str) -> dict:
         first = next(i for i, layer in enumerate(layers) if layer.type == "conv")
         return {"total": int(sum(layer_params(spec))), "input": tuple(spec["input"]),
                 "last": shapes[last], "last_name": f"layer {last + 1}", "first_conv": shapes[first]}
-    from grader.reference.analysis import analyze
-    from grader.reference.models import build_model
+    # The analysis of a named model is kept in the user's cache (as `cnngrade inspect`
+    # keeps it): a later class of the same course reads it back without importing torch.
+    from grader.reference.analysis_cache import analyze_cached
 
-    model = build_model(name, device="meta")
-    analysis = analyze(model)
+    analysis = analyze_cached(name)
     # The global pooling's own (C, 1, 1) output is not a feature map to trace.
     spatial = [layer for layer in analysis.layers
                if len(layer.output_shape) == 3 and not layer.kind.startswith("Adaptive")]
     first_conv = next(layer for layer in analysis.layers if layer.kind == "Conv2d")
-    facts = {"total": int(analysis.trainable_params), "input": tuple(model.default_input_shape),
+    facts = {"total": int(analysis.trainable_params), "input": tuple(analysis.input_shape),
              "last": tuple(int(v) for v in spatial[-1].output_shape),
              "last_name": f"layer `{spatial[-1].name}`",
              "first_conv": tuple(int(v) for v in first_conv.output_shape)}
     if name in _FOUR_STAGES:
         # Stages conv2_x ... conv5_x are the modules layer1 ... layer4 (one row each at depth 1).
-        blocks = {row.name: row for row in analyze(model, depth=1).layers}
+        blocks = {row.name: row for row in analyze_cached(name, depth=1).layers}
         facts["stages"] = {k: tuple(int(v) for v in blocks[f"layer{k - 1}"].output_shape) for k in range(2, 6)}
     return facts
 

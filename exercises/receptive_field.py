@@ -1,7 +1,8 @@
 """Paper exercise: receptive field and jump (effective stride) of a stack of layers.
 
 A random stack of convolutions and poolings (kernel, stride, dilation). Answers come from
-the engine's model analysis (``LayerInfo.receptive_field`` and ``.jump`` of the last layer).
+the engine's layer-spec fields (``grader.reference.spec.receptive_fields`` of the last layer,
+torch-free and tested equal to the model analysis's ``receptive_field`` and ``jump``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import random
 
 from grader.paper import formulas
-from grader.paper.engine import analyze_spec, conv_output_size
+from grader.paper.engine import conv_output_size, spec_fields
 from grader.paper.model import Body, Part, PaperExercise, Step
 
 __all__ = ["EXERCISE", "INPUT_SIZE"]
@@ -56,9 +57,8 @@ def _describe(layer: dict) -> str:
 
 def _build(p: dict) -> Body:
     layers = p["layers"]
-    analysis = analyze_spec({"input": [3, INPUT_SIZE, INPUT_SIZE], "layers": layers})
-    last = analysis.layers[-1]
-    rf, jump = int(last.receptive_field[0]), int(last.jump[0])
+    field, jumps = spec_fields({"input": [3, INPUT_SIZE, INPUT_SIZE], "layers": layers})[-1]
+    rf, jump = int(field[0]), int(jumps[0])
     items = "; ".join(f"({i + 1}) {_describe(layer)}" for i, layer in enumerate(layers))
     statement = (f"A network applies, in order: {items}. No padding changes the answer.",)
     parts = (Part("a", "Receptive field (side length, in input pixels) of one unit of the last layer.", rf),

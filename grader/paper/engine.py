@@ -1,15 +1,13 @@
 """The generators' one door into the reference engine.
 
-Answers always come from ``grader.reference``: the torch-free size helpers for shape kinds
-(cheap, thousands per second), the torch functional layers and their autograd gradients for
-by-hand kinds, and the model analysis for layer stacks. Torch is imported only when a
-torch-backed helper is first called.
+Answers always come from ``grader.reference``: the torch-free size helpers and the layer
+spec's validation for shape and parameter kinds (cheap, thousands per second), the torch
+functional layers and their autograd gradients for by-hand kinds, and the model analysis
+for layer stacks. Torch is imported only when a torch-backed helper is first called.
 """
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
 from typing import Any, Sequence
 
 from grader.reference.shapes import conv_output_size, same_padding
@@ -23,6 +21,7 @@ __all__ = [
     "layer_params",
     "load_layers",
     "spec_shapes",
+    "spec_fields",
     "as_rows",
     "as_vector",
     "as_number",
@@ -59,25 +58,11 @@ def grads(op: str, inputs: Sequence[Any], dout, **kwargs) -> tuple:
 
 
 def layer_params(spec: dict) -> list[int]:
-    """Learnable parameters of each layer of a layer-spec dict, in order.
-
-    The engine builds the spec's model on the ``meta`` device (no memory, about a tenth of
-    a millisecond per layer) and counts each module's trainable parameter elements; the
-    flatten inserted before a dense layer is skipped. Fast enough for thousands of
-    variants per second, where a full ``analyze`` (forward tracing) is not.
-    """
-    return list(_layer_params(json.dumps(spec, sort_keys=True)))
-
-
-@lru_cache(maxsize=8192)
-def _layer_params(spec_json: str) -> tuple[int, ...]:
-    # Memoized by the spec's canonical JSON: a class of 300 draws many equal layers.
-    from grader.reference.spec import load_spec
-
-    spec_obj = load_spec(json.loads(spec_json))
-    modules = dict(spec_obj.to_model(device="meta").named_children())
-    return tuple(sum(p.numel() for p in modules[layer.name].parameters() if p.requires_grad)
-                 for layer in spec_obj.layers)
+    """Learnable parameters of each layer of a layer-spec dict, in order
+    (:attr:`grader.reference.spec.LayerDef.params`: torch-free, tested equal to the
+    trainable elements of the spec's torch modules). A paper kind that only counts
+    parameters then never imports torch (1.3 s of a 1.5 s ``new exercise``; issue 14)."""
+    return [layer.params for layer in load_layers(spec)]
 
 
 def load_layers(spec: dict) -> tuple:
@@ -92,6 +77,15 @@ def load_layers(spec: dict) -> tuple:
 def spec_shapes(spec: dict) -> list[tuple[int, ...]]:
     """Output shape of each layer of a layer-spec dict (the spec's torch-free validation)."""
     return [tuple(layer.output_shape) for layer in load_layers(spec)]
+
+
+def spec_fields(spec: dict) -> list[tuple]:
+    """``(receptive_field, jump)`` of each layer of a layer-spec dict, per spatial axis
+    (:func:`grader.reference.spec.receptive_fields`: torch-free, tested equal to the model
+    analysis row by row)."""
+    from grader.reference.spec import load_spec, receptive_fields
+
+    return receptive_fields(load_spec(spec))
 
 
 def analyze_spec(spec: dict):

@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from grader.errors import UserError
+from grader.reference.shapes import Field, adaptive_window, tidy_number
 
 __all__ = ["CONVENTIONS", "LayerInfo", "Analysis", "analyze"]
 
@@ -200,64 +201,6 @@ def _resolve(target, input_shape, run_device):
                     "or a layer spec")
 
 
-# --- receptive fields --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Field:
-    """Receptive field of a tensor's units along (height, width), in input pixels.
-
-    ``start`` is the centre of the first unit's field (pixel centres are 0, 1, 2...); a
-    ``flat`` field is the union over every unit of the spatial tensor it came from.
-    """
-
-    size: tuple[float, float]
-    jump: tuple[float, float]
-    start: tuple[float, float]
-    flat: bool = False
-
-    def through(self, kernel, stride, pad_before, dilation) -> _Field:
-        """The field after a convolution or pool window."""
-        size, jump, start = [], [], []
-        for r, j, c, k, s, p, d in zip(self.size, self.jump, self.start, kernel, stride,
-                                       pad_before, dilation):
-            span = d * (k - 1)
-            size.append(r + span * j)
-            jump.append(j * s)
-            start.append(c + (span / 2 - p) * j)
-        return _Field(tuple(size), tuple(jump), tuple(start))
-
-    def flattened(self, spatial: tuple[int, int]) -> _Field:
-        """The union over all ``spatial`` units: what a flat output depends on."""
-        if self.flat:
-            return self
-        lo, hi = self._bounds()
-        hi = tuple(h + (n - 1) * j for h, n, j in zip(hi, spatial, self.jump))
-        return _Field.from_bounds(lo, hi, self.jump, flat=True)
-
-    def _bounds(self):
-        lo = tuple(c - (r - 1) / 2 for c, r in zip(self.start, self.size))
-        hi = tuple(c + (r - 1) / 2 for c, r in zip(self.start, self.size))
-        return lo, hi
-
-    @staticmethod
-    def from_bounds(lo, hi, jump, *, flat=False) -> _Field:
-        size = tuple(high - low + 1 for low, high in zip(lo, hi))
-        start = tuple((low + high) / 2 for low, high in zip(lo, hi))
-        return _Field(size, tuple(jump), start, flat)
-
-    @staticmethod
-    def union(fields: list[_Field]) -> _Field:
-        if len(fields) == 1:
-            return fields[0]
-        bounds = [f._bounds() for f in fields]
-        axes = range(len(fields[0].size))
-        lo = tuple(min(b[0][a] for b in bounds) for a in axes)
-        hi = tuple(max(b[1][a] for b in bounds) for a in axes)
-        jump = tuple(max(f.jump[a] for f in fields) for a in axes)
-        return _Field.from_bounds(lo, hi, jump, flat=any(f.flat for f in fields))
-
-
 def _pair(value, n: int = 2) -> tuple:
     """One value per axis: a sequence as it is, a scalar repeated ``n`` times."""
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
@@ -285,17 +228,6 @@ def _linear_args(input, weight, bias=None):
     return input, weight
 
 
-def _adaptive_window(n: int, m: int | None) -> tuple[int, float, float]:
-    """(kernel, stride, offset of the first window's centre) of adaptive pooling n -> m."""
-    m = n if m is None else m
-    if n % m == 0:
-        k = n // m
-        return k, k, (k - 1) / 2
-    # PyTorch's windows: [floor(i n / m), ceil((i + 1) n / m)); take the widest.
-    k = max(-(-(i + 1) * n // m) - (i * n // m) for i in range(m))
-    return k, n / m, (-(-n // m) - 1) / 2
-
-
 class _Tracer:
     """A ``TorchFunctionMode`` (built lazily: torch is imported on first use) that maps each
     tensor to its receptive field and adds conv/linear MACs to the innermost running module."""
@@ -305,7 +237,7 @@ class _Tracer:
         import torch.nn.functional as F
         from torch.overrides import TorchFunctionMode
 
-        self._fields: dict[int, tuple[weakref.ref, _Field]] = {}
+        self._fields: dict[int, tuple[weakref.ref, Field]] = {}
         self.rank = rank   # spatial axes of the input: fields are followed at this rank only
         self._dims = rank + 2   # (batch, channels, *spatial)
         self.stack: list[list] = []   # [module name, macs so far] per running module
@@ -349,13 +281,13 @@ class _Tracer:
         self.mode = Mode()
 
     # The table of fields: keyed by id, checked through a weak reference (ids are reused).
-    def field_of(self, tensor) -> _Field | None:
+    def field_of(self, tensor) -> Field | None:
         entry = self._fields.get(id(tensor))
         if entry is None or entry[0]() is not tensor:
             return None
         return entry[1]
 
-    def set_field(self, tensor, value: _Field | None) -> None:
+    def set_field(self, tensor, value: Field | None) -> None:
         if value is None:
             self._fields.pop(id(tensor), None)
         else:
@@ -392,7 +324,7 @@ class _Tracer:
         inner = self.field_of(x)
         if inner is None or x.dim() != self._dims or inner.flat:
             return self.set_field(out if isinstance(out, self._Tensor) else out[0], None)
-        windows = [_adaptive_window(n, m)
+        windows = [adaptive_window(n, m)
                    for n, m in zip(x.shape[2:], _pair(output_size, self.rank))]
         # The first window's centre sits `offset` pixels in: express it as a padding.
         pads = [k / 2 - 0.5 - off for k, _, off in windows]
@@ -432,10 +364,10 @@ class _Tracer:
         if out.dim() == dims:
             same = [f for t, f in tracked if t.dim() == dims and t.shape[2:] == out.shape[2:]
                     and not f.flat]
-            return self.set_field(out, _Field.union(same) if same else None)
+            return self.set_field(out, Field.union(same) if same else None)
         flat = [f.flattened(tuple(t.shape[2:])) if (t.dim() == dims and not f.flat) else f
                 for t, f in tracked if f.flat or t.dim() == dims]
-        self.set_field(out, _Field.union(flat) if flat else None)
+        self.set_field(out, Field.union(flat) if flat else None)
 
 
 # On the meta device torch computes many output shapes in slow Python reference kernels
@@ -548,7 +480,7 @@ def _run(model, *, source: str, input_shape: tuple[int, ...], device, depth) -> 
     rank = len(input_shape) - 1   # spatial axes: 0 for a flat input
     tracer = _Tracer(rank)
     if rank:   # each input pixel sees itself: field 1, jump 1
-        tracer.set_field(x, _Field((1.0,) * rank, (1.0,) * rank, (0.0,) * rank))
+        tracer.set_field(x, Field((1.0,) * rank, (1.0,) * rank, (0.0,) * rank))
     # Parameters per row module, read before the pass swaps in stand-ins: (id, numel, trainable).
     row_params = {name: [(id(p), p.numel(), p.requires_grad) for p in m.parameters()]
                   for name, m in named if name in rows}
@@ -669,21 +601,16 @@ def _row(name, module, output, macs, params, trainable, buffers, tracer,
         if field_.flat or tensor.dim() != len(input_shape) + 1:
             # Unclipped like every row (CONVENTIONS): the union over the flattened map.
             flat = field_ if field_.flat else field_.flattened(tuple(tensor.shape[2:]))
-            rf = tuple(_num(v) for v in flat.size)
+            rf = tuple(tidy_number(v) for v in flat.size)
         else:
-            rf = tuple(_num(v) for v in field_.size)
-            jump = tuple(_num(v) for v in field_.jump)
+            rf = tuple(tidy_number(v) for v in field_.size)
+            jump = tuple(tidy_number(v) for v in field_.jump)
     return LayerInfo(
         name=name or type(module).__name__, kind=type(module).__name__,
         output_shape=tuple(tensor.shape[1:]) if tensor is not None else (),
         params=params, trainable_params=trainable, buffers=buffers, macs=int(macs),
         receptive_field=rf, jump=jump,
     )
-
-
-def _num(v: float):
-    """An integer when the value is one, else rounded to 2 decimals."""
-    return int(round(v)) if abs(v - round(v)) < 1e-9 else round(v, 2)
 
 
 _LAYOUTS = {1: "D", 2: "C,L", 3: "C,H,W", 4: "C,D,H,W"}

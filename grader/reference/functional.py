@@ -174,10 +174,12 @@ def vjp(fn: Callable, inputs: Sequence, dout, **kwargs) -> tuple[torch.Tensor | 
             raise UserError(
                 f"dout has shape {tuple(g.shape)} but the output has shape {tuple(y.shape)}"
             )
-        # Step 3: the backward pass: sum_i dout_i * d y_i / d input.
+        # Step 3: the backward pass: sum_i dout_i * d y_i / d input, as the gradient of the
+        # scalar sum(dout * y) (the same numbers: its backward multiplies dout by ones). Not
+        # grad_outputs=dout: that path imports sympy inside torch (0.3 s for a first call).
         wanted = [leaf for leaf in leaves if leaf is not None]
         if y.requires_grad:
-            grads = iter(torch.autograd.grad(y, wanted, grad_outputs=g, allow_unused=True))
+            grads = iter(torch.autograd.grad((y * g).sum(), wanted, allow_unused=True))
         else:
             grads = iter([None] * len(wanted))
     # Step 4: unused inputs get zeros; None inputs stay None.

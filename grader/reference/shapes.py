@@ -24,10 +24,14 @@ Every bad geometry raises :class:`grader.errors.UserError` with one sentence nam
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 
 from grader.errors import UserError
 
 __all__ = [
+    "Field",
+    "adaptive_window",
+    "tidy_number",
     "conv_output_size",
     "conv_transpose_output_size",
     "same_padding",
@@ -175,3 +179,78 @@ def _does_not_fit(span, kernel, dilation, padded, size, before, after, axis) -> 
         f"kernel size {span}{dilated} is larger than the padded input size "
         f"{padded}{padded_how}{along}"
     )
+
+
+# --- receptive fields (the model analysis and the layer spec share them) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """Receptive field of a tensor's units along (height, width), in input pixels.
+
+    ``start`` is the centre of the first unit's field (pixel centres are 0, 1, 2...); a
+    ``flat`` field is the union over every unit of the spatial tensor it came from.
+    """
+
+    size: tuple[float, float]
+    jump: tuple[float, float]
+    start: tuple[float, float]
+    flat: bool = False
+
+    def through(self, kernel, stride, pad_before, dilation) -> Field:
+        """The field after a convolution or pool window."""
+        size, jump, start = [], [], []
+        for r, j, c, k, s, p, d in zip(self.size, self.jump, self.start, kernel, stride,
+                                       pad_before, dilation):
+            span = d * (k - 1)
+            size.append(r + span * j)
+            jump.append(j * s)
+            start.append(c + (span / 2 - p) * j)
+        return Field(tuple(size), tuple(jump), tuple(start))
+
+    def flattened(self, spatial: tuple[int, int]) -> Field:
+        """The union over all ``spatial`` units: what a flat output depends on."""
+        if self.flat:
+            return self
+        lo, hi = self._bounds()
+        hi = tuple(h + (n - 1) * j for h, n, j in zip(hi, spatial, self.jump))
+        return Field.from_bounds(lo, hi, self.jump, flat=True)
+
+    def _bounds(self):
+        lo = tuple(c - (r - 1) / 2 for c, r in zip(self.start, self.size))
+        hi = tuple(c + (r - 1) / 2 for c, r in zip(self.start, self.size))
+        return lo, hi
+
+    @staticmethod
+    def from_bounds(lo, hi, jump, *, flat=False) -> Field:
+        size = tuple(high - low + 1 for low, high in zip(lo, hi))
+        start = tuple((low + high) / 2 for low, high in zip(lo, hi))
+        return Field(size, tuple(jump), start, flat)
+
+    @staticmethod
+    def union(fields: list[Field]) -> Field:
+        if len(fields) == 1:
+            return fields[0]
+        bounds = [f._bounds() for f in fields]
+        axes = range(len(fields[0].size))
+        lo = tuple(min(b[0][a] for b in bounds) for a in axes)
+        hi = tuple(max(b[1][a] for b in bounds) for a in axes)
+        jump = tuple(max(f.jump[a] for f in fields) for a in axes)
+        return Field.from_bounds(lo, hi, jump, flat=any(f.flat for f in fields))
+
+
+def adaptive_window(n: int, m: int | None) -> tuple[int, float, float]:
+    """(kernel, stride, offset of the first window's centre) of adaptive pooling n -> m."""
+    m = n if m is None else m
+    if n % m == 0:
+        k = n // m
+        return k, k, (k - 1) / 2
+    # PyTorch's windows: [floor(i n / m), ceil((i + 1) n / m)); take the widest.
+    k = max(-(-(i + 1) * n // m) - (i * n // m) for i in range(m))
+    return k, n / m, (-(-n // m) - 1) / 2
+
+
+def tidy_number(v: float):
+    """A field or jump as a table shows it: an integer when the value is one, else rounded to
+    2 decimals."""
+    return int(round(v)) if abs(v - round(v)) < 1e-9 else round(v, 2)

@@ -67,7 +67,8 @@ from typing import Any
 from grader.errors import UserError
 from grader.reference import shapes
 
-__all__ = ["LAYER_TYPES", "LayerDef", "LayerSpec", "load_spec", "parse_shape", "spatial_axes"]
+__all__ = ["LAYER_TYPES", "LayerDef", "LayerSpec", "load_spec", "parse_shape", "receptive_fields",
+           "spatial_axes"]
 
 # type -> {option: default}; _REQUIRED marks options without a default.
 _REQUIRED = object()
@@ -131,6 +132,25 @@ class LayerDef:
     blocks: tuple[tuple[LayerDef, ...], ...] = ()
     """A block's own validated layers: the residual path (one list) or the inception
     branches; ``()`` for a plain layer."""
+
+    @property
+    def params(self) -> int:
+        """Learnable parameters of the layer (a block's: its layers' and its shortcut's), by
+        the textbook counts, without torch: the weights and biases of ``conv`` and ``fc``,
+        batch norm's scale and shift (its running statistics are buffers). The tests check
+        that this equals the trainable elements of :meth:`LayerSpec.to_model`'s modules."""
+        o, shape = self.options, self.input_shape
+        if self.type == "conv":
+            return o["filters"] * (shape[0] // o["groups"]) * math.prod(o["kernel"]) + \
+                (o["filters"] if o["bias"] else 0)
+        if self.type == "fc":
+            return o["outputs"] * math.prod(shape) + (o["outputs"] if o["bias"] else 0)
+        if self.type == "batchnorm":
+            return 2 * shape[0]
+        inner = sum(layer.params for block in self.blocks for layer in block)
+        if self.type == "residual" and o["shortcut"] == "projection":   # 1x1 conv with bias
+            inner += self.output_shape[0] * shape[0] + self.output_shape[0]
+        return inner
 
 
 @dataclass(frozen=True)
@@ -222,6 +242,74 @@ def _module(layer: LayerDef):
         return spec_modules.Inception([_sequential(branch) for branch in layer.blocks])
     simple = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "flatten": nn.Flatten}
     return simple[layer.type]()
+
+
+def receptive_fields(spec: LayerSpec) -> list[tuple[tuple | None, tuple | None]]:
+    """``(receptive_field, jump)`` of each layer's output, per spatial axis, exactly as
+    :func:`grader.reference.analysis.analyze` reports its rows (the conventions of
+    ``analysis.CONVENTIONS``: the theoretical field, never clipped; a flat output has the
+    union over the map it flattens and no jump; ``None`` for a flat input), computed from the
+    spec alone, without torch. The tests compare it with the analysis on random specs."""
+    rank = len(spec.input_shape) - 1
+    start = shapes.Field((1.0,) * rank, (1.0,) * rank, (0.0,) * rank) if rank else None
+    rows = []
+    for layer, f in zip(spec.layers, _fields(spec.layers, start)):
+        if f is None:
+            rows.append((None, None))
+        elif f.flat or len(layer.output_shape) != rank + 1:
+            flat = f if f.flat else f.flattened(layer.output_shape[1:])
+            rows.append((tuple(map(shapes.tidy_number, flat.size)), None))
+        else:
+            rows.append((tuple(map(shapes.tidy_number, f.size)), tuple(map(shapes.tidy_number, f.jump))))
+    return rows
+
+
+def _fields(layers: tuple[LayerDef, ...], f: shapes.Field | None) -> list[shapes.Field | None]:
+    """The field after each layer, starting from ``f`` (the tracer's rules, layer by layer)."""
+    out = []
+    for layer in layers:
+        f = _field_after(layer, f)
+        out.append(f)
+    return out
+
+
+def _field_after(layer: LayerDef, f: shapes.Field | None) -> shapes.Field | None:
+    if f is None:
+        return None
+    o, rank = layer.options, len(layer.input_shape) - 1
+    spatial = layer.input_shape[1:]
+    if layer.type in ("conv", "maxpool", "avgpool"):
+        if f.flat:
+            return None
+        dilation = o.get("dilation", (1,) * rank)
+        pad = o["padding"]
+        if pad == "same":   # torch pads d (k - 1) // 2 before
+            pad = tuple(d * (k - 1) // 2 for d, k in zip(dilation, o["kernel"]))
+        return f.through(o["kernel"], o["stride"], pad, dilation)
+    if layer.type in ("globalavgpool", "globalmaxpool"):
+        if f.flat:
+            return None
+        windows = [shapes.adaptive_window(n, 1) for n in spatial]
+        return f.through([w[0] for w in windows], [w[1] for w in windows],
+                         [k / 2 - 0.5 - off for k, _, off in windows], (1,) * rank)
+    if layer.type in ("fc", "flatten"):
+        return f if f.flat else f.flattened(spatial)
+    if layer.type == "residual":
+        path = _fields(layer.blocks[0], f)[-1]
+        shortcut = f if o["shortcut"] == "identity" else _field_after(
+            LayerDef(0, "conv", "shortcut", {"kernel": (1,) * rank, "stride": o["shortcut_stride"],
+                                              "padding": (0,) * rank, "dilation": (1,) * rank},
+                     layer.input_shape, layer.output_shape), f)
+        return _union([path, shortcut], layer.output_shape)
+    if layer.type == "inception":
+        return _union([_fields(branch, f)[-1] for branch in layer.blocks], layer.output_shape)
+    return f   # elementwise and per-channel layers keep the field
+
+
+def _union(fields: list, output_shape: tuple[int, ...]) -> shapes.Field | None:
+    # An add or a concatenation: the union of the fields its inputs carry.
+    known = [f for f in fields if f is not None]
+    return shapes.Field.union(known) if known else None
 
 
 # --- loading -----------------------------------------------------------------------------

@@ -598,6 +598,29 @@ def test_vjp_returns_zeros_for_unused_inputs_and_none_for_none():
     assert dnone is None
 
 
+
+@pytest.mark.parametrize("seed", range(5))
+def test_vjp_gives_exactly_what_autograd_gives_with_grad_outputs(seed):
+    """vjp differentiates sum(dout * y) (torch's grad_outputs path imports sympy): the same
+    bits as torch.autograd.grad(y, inputs, grad_outputs=dout), for a conv, a pool and a
+    batch norm, with random float inputs."""
+    rng = np.random.default_rng(seed)
+    cases = [
+        (F.conv2d, (rng.normal(size=(2, 3, 6, 6)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)),
+         (2, 4, 3, 3), {"stride": 2, "padding": 1}),
+        (F.max_pool2d, (rng.normal(size=(2, 3, 6, 6)),), (2, 3, 3, 3), {"kernel_size": 2}),
+        (lambda x, g, b: F.batch_norm(x, g, b).out,
+         (rng.normal(size=(5, 3, 2, 2)), rng.normal(size=3), rng.normal(size=3)), (5, 3, 2, 2), {}),
+    ]
+    for fn, inputs, out_shape, kwargs in cases:
+        dout = rng.normal(size=out_shape)
+        got = F.vjp(fn, inputs, dout, **kwargs)
+        leaves = [F.as_tensor(a).requires_grad_(True) for a in inputs]
+        y = fn(*leaves, **kwargs)
+        want = torch.autograd.grad(y, leaves, grad_outputs=F.as_tensor(dout))
+        for g, w in zip(got, want):
+            assert torch.equal(g, w)
+
 # --- bad geometry: one clear sentence each -------------------------------------------------
 
 X = np.zeros((1, 3, 5, 5))

@@ -392,3 +392,117 @@ def test_cifar_example_counts_by_hand():
     assert rows["globalavgpool1"].output_shape == (64, 1, 1)
     # 3x3, 3x3 (5), pool (6, jump 2), 3x3 (10), pool (12, jump 4)
     assert rows["maxpool2"].receptive_field == (12, 12) and rows["maxpool2"].jump == (4, 4)
+
+
+# --- parameter counts without torch (LayerDef.params) against torch's modules --------------
+
+
+def _module_params(spec) -> list[int]:
+    """Trainable elements of each layer's module in the spec's torch model (meta device)."""
+    modules = dict(spec.to_model(device="meta").named_children())
+    return [sum(p.numel() for p in modules[layer.name].parameters() if p.requires_grad)
+            for layer in spec.layers]
+
+
+@st.composite
+def varied_layer_specs(draw):
+    """layer_specs with what they never draw: groups, no bias, dense without bias, inception."""
+    doc = draw(layer_specs())
+    for layer in doc["layers"]:
+        if layer["type"] in ("conv", "fc") and draw(st.booleans()):
+            layer["bias"] = False
+    if len(doc["input"]) == 3:
+        c = doc["input"][0] * 2
+        g = draw(st.sampled_from([1, 2, c]))
+        doc["layers"][:0] = [{"type": "conv", "filters": c, "kernel": 1},
+                             {"type": "conv", "filters": 2 * c, "kernel": 3, "padding": 1, "groups": g},
+                             {"type": "inception", "branches": [
+                                 [{"type": "conv", "filters": 3, "kernel": 1}],
+                                 [{"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1},
+                                  {"type": "conv", "filters": 2, "kernel": 1, "bias": False}]]}]
+    return doc
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(varied_layer_specs())
+def test_layer_params_equal_the_torch_modules_parameters_on_random_specs(doc):
+    spec = load_spec(doc)
+    assert [layer.params for layer in spec.layers] == _module_params(spec)
+
+
+def test_layer_params_equal_the_torch_modules_on_shipped_specs_and_drawn_stacks():
+    import random
+
+    from exercises.architecture_trace import _draw
+
+    specs = [load_spec(path) for path in sorted(SPECS.iterdir()) if path.suffix in (".yaml", ".json")]
+    rng = random.Random(0)
+    for difficulty in ("easy", "medium", "hard") * 100:
+        drawn = _draw(rng, difficulty)
+        if drawn["type"] == "stack":
+            specs.append(load_spec({"input": drawn["input"], "layers": drawn["layers"]}))
+    assert len(specs) > 250
+    for spec in specs:
+        assert [layer.params for layer in spec.layers] == _module_params(spec), spec.source
+
+
+# --- receptive fields without torch (spec.receptive_fields) against the analysis -----------
+
+
+def _analysis_fields(spec):
+    return [(r.receptive_field, r.jump) for r in analyze(spec, depth=1).layers
+            if not r.name.startswith("flatten_")]
+
+
+@st.composite
+def field_specs(draw):
+    """varied_layer_specs with dilation, padding 'same', a global pool or a flatten, ceil_mode
+    pools and layers after the dense one, which the field rules treat each on its own."""
+    doc = draw(varied_layer_specs())
+    rank = len(doc["input"]) - 1
+    extra = []
+    if draw(st.booleans()):
+        extra.append({"type": "conv", "filters": 3, "kernel": 3, "padding": "same",
+                      "dilation": draw(st.integers(1, 2))})
+    if draw(st.booleans()):
+        extra.append({"type": "maxpool", "kernel": 2, "stride": 2, "ceil_mode": True})
+    extra += [{"type": "lrn", "size": 3}] if rank == 2 and draw(st.booleans()) else []
+    extra.append({"type": draw(st.sampled_from(["globalavgpool", "globalmaxpool", "flatten", "relu"]))})
+    doc["layers"][-1:-1] = extra
+    doc["layers"] += [{"type": "dropout"}, {"type": "fc", "outputs": 3}]
+    return doc
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(field_specs())
+def test_receptive_fields_equal_the_analysis_on_random_specs(doc):
+    from grader.reference.spec import receptive_fields
+
+    try:
+        spec = load_spec(doc)
+    except UserError:   # a global pool or a 'same' conv that does not fit this input
+        return
+    assert receptive_fields(spec) == _analysis_fields(spec)
+
+
+def test_receptive_fields_equal_the_analysis_on_shipped_specs_and_drawn_stacks():
+    import random
+
+    from exercises import get_exercise
+    from exercises.architecture_trace import _draw
+    from grader.reference.spec import receptive_fields
+
+    specs = [load_spec(path) for path in sorted(SPECS.iterdir()) if path.suffix in (".yaml", ".json")]
+    rng = random.Random(1)
+    for difficulty in ("easy", "medium", "hard") * 30:
+        drawn = _draw(rng, difficulty)
+        if drawn["type"] == "stack":
+            specs.append(load_spec({"input": drawn["input"], "layers": drawn["layers"]}))
+    rf = get_exercise("receptive-field")
+    from exercises.receptive_field import INPUT_SIZE
+
+    for variant in rf.variants([f"s{i}" for i in range(60)], seed=5, difficulty="hard"):
+        specs.append(load_spec({"input": [3, INPUT_SIZE, INPUT_SIZE], "layers": variant.params["layers"]}))
+    assert len(specs) > 100
+    for spec in specs:
+        assert receptive_fields(spec) == _analysis_fields(spec), spec.source

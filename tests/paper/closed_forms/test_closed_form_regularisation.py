@@ -82,3 +82,30 @@ def test_regularisation_matches_exact_updates_masks_and_running_statistics():
             _check_batchnorm(v, p, a)
     assert seen == {(d, t) for d in ("easy", "medium", "hard")
                     for t in ("weight-decay", "dropout", "batchnorm-inference")}
+
+
+def test_weight_decay_steps_equal_torch_optim_sgd():
+    """The generator steps with torch.optim.sgd.sgd (the class imports torch._dynamo): the
+    same bits as torch.optim.SGD with a decayed weight group and an undecayed bias group."""
+    import torch
+
+    from exercises.regularisation import _sgd
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        w0, b0 = rng.normal(size=4).round(2).tolist(), round(float(rng.normal()), 2)
+        grads, bias_grads = rng.normal(size=(3, 4)).round(2).tolist(), rng.normal(size=3).round(2).tolist()
+        lr, wd = float(rng.choice([0.1, 0.05, 0.5])), float(rng.choice([0.01, 0.1, 0.2]))
+        w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+        b = torch.tensor([b0], dtype=torch.float64, requires_grad=True)
+        optimizer = torch.optim.SGD([{"params": [w], "weight_decay": wd},
+                                     {"params": [b], "weight_decay": 0.0}], lr=lr)
+        expected = []
+        for g, bg in zip(grads, bias_grads):
+            w.grad, b.grad = torch.tensor(g, dtype=torch.float64), torch.tensor([bg], dtype=torch.float64)
+            optimizer.step()
+            expected.append((tuple(w.tolist()), b.item()))
+        got = _sgd(w0, grads, lr=lr, weight_decay=wd, bias=b0, bias_grads=bias_grads)
+        # _sgd rounds to 10 digits for the statement, as as_vector does
+        assert [(tuple(round(v, 10) for v in ws), round(bs, 10)) for ws, bs in expected] == \
+            [(tuple(round(v, 10) for v in ws), round(bs, 10)) for ws, bs in got]
