@@ -5,7 +5,8 @@ naive vs with 1x1 reductions, the channel growth of a dense block, a basic vs a 
 residual block, a grouped vs an ordinary convolution. Answers come from the engine: the
 blocks of ``grader.reference.blocks`` built on the meta device and analysed by
 ``grader.reference.analysis`` (parameters, MACs and output shapes per layer), and layer
-specs for the single convolutions and the naive module's branches.
+specs for the single convolutions and the naive module's branches (their parameters and
+MACs computed from the spec, torch-free and tested equal to the analysis; DESIGN.md 3.5).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import random
 from functools import lru_cache
 
 from grader.paper import formulas
-from grader.paper.engine import analyze_spec
+from grader.paper.engine import load_layers
 from grader.paper.model import Body, Part, PaperExercise, Step
 
 __all__ = ["EXERCISE", "QUESTION_TYPES"]
@@ -169,10 +170,11 @@ def _build_inception(p: dict) -> Body:
     c1, r3, c3, r5, c5, pp = (p[k] for k in ("c1", "c3_reduce", "c3", "c5_reduce", "c5", "pool_proj"))
     shape = [C, N, N]
     # Naive module (Fig. 2a): four branches on the same input, each one layer.
-    naive = [analyze_spec({"input": shape, "layers": [layer]}) for layer in (
-        _conv(c1, 1), _conv(c3, 3), _conv(c5, 5), {"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1})]
+    naive = load_layers({"input": shape, "layers": [{"type": "inception", "branches": [[layer] for layer in (
+        _conv(c1, 1), _conv(c3, 3), _conv(c5, 5), {"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1})]}]})
+    naive = [branch[0] for branch in naive[0].blocks]
     naive_channels = sum(a.output_shape[0] for a in naive)
-    naive_params, naive_macs = sum(a.total_params for a in naive), sum(a.total_macs for a in naive)
+    naive_params, naive_macs = sum(a.params for a in naive), sum(a.macs for a in naive)
     # With reductions (Fig. 2b): GoogLeNet's module, the engine's block.
     reduced = _block("Inception", (C, N, N), c1=c1, c3_reduce=r3, c3=c3, c5_reduce=r5, c5=c5, pool_proj=pp)
     statement = (
@@ -201,11 +203,11 @@ def _build_inception(p: dict) -> Body:
              f"{c1} + {c3} + {c5} + {C} = {naive_channels}"),
         Step("Each convolution has", formulas.conv_params(True)),
         Step("and costs", formulas.conv_macs()),
-        *(_conv_step(f"Naive, ${K} \\times {K}$ branch:", branch.layers[0], K, C, bias=True)
+        *(_conv_step(f"Naive, ${K} \\times {K}$ branch:", branch, K, C, bias=True)
           for branch, K in ((conv1, 1), (conv3, 3), (conv5, 5))),
         Step("The pool has no parameters and costs no MACs. Naive totals:",
-             f"N_{{params}} = {_sum(a.total_params for a in naive[:3])}"),
-        Step("", f"N_{{MACs}} = {_sum(a.total_macs for a in naive[:3])}"),
+             f"N_{{params}} = {_sum(a.params for a in naive[:3])}"),
+        Step("", f"N_{{MACs}} = {_sum(a.macs for a in naive[:3])}"),
     ]
     b1, b2a, b2b, b3a, b3b, b4 = _convs(reduced)
     labels = ((b1, 1, C, "$1 \\times 1$ branch"),
@@ -325,8 +327,8 @@ def _totals(text: str, block, convs) -> list[Step]:
 def _build_grouped(p: dict) -> Body:
     C, F, K, G, S, N, bias = (p[k] for k in ("channels", "filters", "kernel", "groups", "stride", "size", "bias"))
     shape = [C, N, N]
-    (plain,) = analyze_spec({"input": shape, "layers": [_conv(F, K, stride=S, bias=bias)]}).layers
-    (grouped,) = analyze_spec({"input": shape, "layers": [_conv(F, K, stride=S, groups=G, bias=bias)]}).layers
+    (plain,) = load_layers({"input": shape, "layers": [_conv(F, K, stride=S, bias=bias)]})
+    (grouped,) = load_layers({"input": shape, "layers": [_conv(F, K, stride=S, groups=G, bias=bias)]})
     statement = (
         f"A convolutional layer maps a ${C} \\times {N} \\times {N}$ input to ${F}$ channels with "
         f"${K} \\times {K}$ kernels, stride ${S}$ and padding ${K // 2}$, "

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from grader.errors import UserError
-from grader.reference.shapes import Field, adaptive_window, tidy_number
+from grader.reference.shapes import Field, adaptive_window, conv_output_size, tidy_number
 
 __all__ = ["CONVENTIONS", "LayerInfo", "Analysis", "analyze"]
 
@@ -419,6 +419,14 @@ def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
             return None
         size = tuple(n if m is None else m for n, m in zip(x.shape[-2:], _pair(size)))
         return torch.empty((*x.shape[:-2], *size), dtype=x.dtype, device="meta")
+    windows = {F.conv1d: (1, _conv_meta_args), F.conv2d: (2, _conv_meta_args), F.conv3d: (3, _conv_meta_args),
+               F.max_pool1d: (1, _max_pool_meta_args), F.max_pool2d: (2, _max_pool_meta_args),
+               F.max_pool3d: (3, _max_pool_meta_args), F.avg_pool1d: (1, _avg_pool_meta_args),
+               F.avg_pool2d: (2, _avg_pool_meta_args)}
+    if func in windows:   # torch's meta kernels for these import sympy (0.3 s) and run Python
+        dims, read = windows[func]
+        window = read(*args, **kwargs) if x.dim() == dims + 2 else None
+        return None if window is None else _meta_window(torch, x, *window)
     if func is F.linear:   # torch's meta addmm would import the compiler (seconds)
         x, weight = _linear_args(*args, **kwargs)
         if weight.dim() == 2 and x.dim() >= 1 and x.shape[-1] == weight.shape[1] \
@@ -436,9 +444,8 @@ def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
         if isinstance(other, torch.Tensor):
             if other.dtype != x.dtype or other.device != x.device:
                 return None
-            try:
-                shape = torch.broadcast_shapes(x.shape, other.shape)
-            except RuntimeError:
+            shape = _broadcast(tuple(x.shape), tuple(other.shape))   # torch's imports sympy
+            if shape is None:
                 return None
         elif isinstance(other, (int, float)) and not isinstance(other, bool):
             shape = x.shape
@@ -448,6 +455,76 @@ def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
             return x if shape == x.shape else None
         return torch.empty(shape, dtype=x.dtype, device="meta")
     return None
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The broadcast shape of ``a`` and ``b`` (numpy's and torch's rule), or None."""
+    if a == b:
+        return a
+    width = max(len(a), len(b))
+    a, b = (1,) * (width - len(a)) + a, (1,) * (width - len(b)) + b
+    if any(m != n and 1 not in (m, n) for m, n in zip(a, b)):
+        return None
+    return tuple(n if m == 1 else m for m, n in zip(a, b))
+
+
+def _conv_meta_args(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """(channels out, kernel, stride, padding, dilation, ceil_mode, is_pool) of a convolution
+    whose weight and bias fit its input, or None (torch then runs the call and says what is
+    wrong)."""
+    import torch
+
+    if (not isinstance(weight, torch.Tensor) or weight.device.type != "meta" or weight.dim() != input.dim()
+            or weight.dtype != input.dtype or type(groups) is not int or groups < 1
+            or input.shape[1] != weight.shape[1] * groups or weight.shape[0] % groups
+            or (bias is not None and not (isinstance(bias, torch.Tensor) and bias.device.type == "meta"
+                                          and bias.dtype == input.dtype
+                                          and tuple(bias.shape) == (weight.shape[0],)))):
+        return None
+    return weight.shape[0], tuple(weight.shape[2:]), stride, padding, dilation, False, False
+
+
+def _max_pool_meta_args(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                        return_indices=False):
+    if return_indices:
+        return None
+    return input.shape[1], kernel_size, stride, padding, dilation, ceil_mode, True
+
+
+def _avg_pool_meta_args(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True, divisor_override=None):
+    return input.shape[1], kernel_size, stride, padding, 1, ceil_mode, True
+
+
+def _meta_window(torch, x, channels, kernel, stride, padding, dilation, ceil_mode, is_pool):
+    """The meta output of a convolution or a pool on a batched meta input, its size by the
+    integer rule of :mod:`grader.reference.shapes`; None when any argument is out of the
+    ordinary (torch's kernel then runs, and raises its own errors). A test compares every
+    analysis with and without this shortcut."""
+    dims = x.dim() - 2
+    if type(ceil_mode) is not bool:
+        return None
+    kernel = _pair(kernel, dims)
+    stride = kernel if stride is None or stride == [] or stride == () else _pair(stride, dims)
+    dilation = _pair(dilation, dims)
+    if isinstance(padding, str):
+        if padding == "same" and not is_pool and all(s == 1 for s in stride):
+            return torch.empty((x.shape[0], channels, *x.shape[2:]), dtype=x.dtype, device="meta")
+        if padding != "valid" or is_pool:
+            return None
+        padding = 0
+    padding = _pair(padding, dims)
+    if any(len(v) != dims for v in (kernel, stride, dilation, padding)) or \
+            any(type(v) is not int for v in (*kernel, *stride, *dilation, *padding)) or min(padding) < 0:
+        return None
+    if is_pool and any(2 * p > d * (k - 1) + 1 for p, k, d in zip(padding, kernel, dilation)):
+        return None   # a pool's padding over half its kernel: torch's error
+    try:
+        sizes = tuple(conv_output_size(n, k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode)
+                      for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
+    except UserError:
+        return None
+    return torch.empty((x.shape[0], channels, *sizes), dtype=x.dtype, device="meta")
 
 
 def _collect(values, tensor_type, into: list) -> None:

@@ -152,6 +152,21 @@ class LayerDef:
             inner += self.output_shape[0] * shape[0] + self.output_shape[0]
         return inner
 
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the layer for one input, as the model analysis counts them
+        (``analysis.CONVENTIONS``: convolutions and dense layers only), without torch; the
+        tests check it against the analysis."""
+        o, shape, out = self.options, self.input_shape, self.output_shape
+        if self.type == "conv":
+            return math.prod(out) * (shape[0] // o["groups"]) * math.prod(o["kernel"])
+        if self.type == "fc":
+            return o["outputs"] * math.prod(shape)
+        inner = sum(layer.macs for block in self.blocks for layer in block)
+        if self.type == "residual" and o["shortcut"] == "projection":   # 1x1 conv
+            inner += math.prod(out) * shape[0]
+        return inner
+
 
 @dataclass(frozen=True)
 class LayerSpec:

@@ -288,3 +288,77 @@ def test_real_pass_on_cuda_equals_the_meta_pass():
         result = analyze(target, device="cuda")
         assert result.device.startswith("cuda")
         assert result.layers == analyze(target).layers, target
+
+
+# --- the meta pass's integer shortcut for convolutions and pools ---------------------------
+
+
+def _without_window_shortcut(monkeypatch):
+    import grader.reference.analysis as analysis
+
+    monkeypatch.setattr(analysis, "_meta_window", lambda *a, **k: None)   # torch's own kernels
+
+
+@pytest.mark.slow
+def test_window_shortcut_gives_what_torchs_meta_kernels_give_on_every_named_model(monkeypatch):
+    """Convolutions and pools on meta tensors get their output made from the integer rule
+    (torch's meta kernels import sympy and run Python): every row of every catalogue model
+    equals the analysis with torch's kernels."""
+    from grader.reference.catalogue import MODEL_NAMES
+
+    fast = {name: analyze(name) for name in MODEL_NAMES}
+    _without_window_shortcut(monkeypatch)
+    for name in MODEL_NAMES:
+        assert analyze(name) == fast[name], name
+
+
+def test_window_shortcut_agrees_with_torch_on_odd_geometry(monkeypatch):
+    """Each call once through the shortcut and once through torch's kernel: the same output
+    shape, or both refuse with torch's own error."""
+    x2, x1, x3 = (torch.zeros(2, 4, 9, 7, device="meta"), torch.zeros(2, 4, 11, device="meta"),
+                  torch.zeros(1, 4, 5, 6, 7, device="meta"))
+    w = torch.zeros(6, 2, 3, 2, device="meta")
+    calls = [
+        lambda: F.conv2d(x2, w, None, (2, 1), (1, 0), (1, 2), 2),
+        lambda: F.conv2d(x2, w, torch.zeros(6, device="meta"), padding="same", groups=2),
+        lambda: F.conv2d(x2, w, padding="valid", groups=2, stride=3),
+        lambda: F.conv2d(x2, w, groups=3),                          # channels do not fit
+        lambda: F.conv2d(x2, w, padding="same", stride=2, groups=2),  # torch refuses
+        lambda: F.conv1d(x1, torch.zeros(3, 4, 4, device="meta"), stride=3, dilation=2),
+        lambda: F.conv3d(x3, torch.zeros(2, 4, 2, 3, 3, device="meta"), padding=(1, 0, 2)),
+        lambda: F.max_pool2d(x2, 3, 2, 1, ceil_mode=True),
+        lambda: F.max_pool2d(x2, (2, 3), (3, 1), (1, 1), (2, 1), True),
+        lambda: F.max_pool2d(x2, 2, padding=2),                     # padding over half: refused
+        lambda: F.max_pool1d(x1, 4, 3, ceil_mode=True),
+        lambda: F.max_pool3d(x3, 2, ceil_mode=True),
+        lambda: F.avg_pool2d(x2, 3, 2, 1, ceil_mode=True),
+        lambda: F.avg_pool1d(x1, 3, 2, 1, ceil_mode=True),
+        lambda: F.avg_pool2d(x2, 10),                               # kernel larger than the input
+    ]
+    from grader.reference.analysis import _Tracer
+
+    def outcome(call):
+        with _Tracer(2).mode:
+            try:
+                return tuple(call().shape)
+            except (RuntimeError, ValueError) as error:
+                return type(error).__name__
+    fast = [outcome(call) for call in calls]
+    _without_window_shortcut(monkeypatch)
+    assert fast == [outcome(call) for call in calls]
+    assert fast.count("RuntimeError") >= 3
+
+
+def test_broadcast_follows_torchs_rule():
+    """The elementwise shortcut's broadcast (torch.broadcast_shapes imports sympy)."""
+    from itertools import product
+
+    from grader.reference.analysis import _broadcast
+
+    shapes = [(), (1,), (3,), (0,), (2, 1), (1, 3), (2, 3), (4, 1, 3), (1, 0), (5, 2, 1, 1)]
+    for a, b in product(shapes, repeat=2):
+        try:
+            expected = tuple(torch.broadcast_shapes(a, b))
+        except RuntimeError:
+            expected = None
+        assert _broadcast(a, b) == expected, (a, b)

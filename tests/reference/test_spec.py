@@ -394,7 +394,7 @@ def test_cifar_example_counts_by_hand():
     assert rows["maxpool2"].receptive_field == (12, 12) and rows["maxpool2"].jump == (4, 4)
 
 
-# --- parameter counts without torch (LayerDef.params) against torch's modules --------------
+# --- parameters and MACs without torch (LayerDef.params, .macs) against torch ------------
 
 
 def _module_params(spec) -> list[int]:
@@ -423,14 +423,19 @@ def varied_layer_specs(draw):
     return doc
 
 
+def _analysis_macs(spec) -> list[int]:
+    return [r.macs for r in analyze(spec, depth=1).layers if not r.name.startswith("flatten_")]
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(varied_layer_specs())
-def test_layer_params_equal_the_torch_modules_parameters_on_random_specs(doc):
+def test_layer_params_and_macs_equal_torch_on_random_specs(doc):
     spec = load_spec(doc)
     assert [layer.params for layer in spec.layers] == _module_params(spec)
+    assert [layer.macs for layer in spec.layers] == _analysis_macs(spec)
 
 
-def test_layer_params_equal_the_torch_modules_on_shipped_specs_and_drawn_stacks():
+def test_layer_params_and_macs_equal_torch_on_shipped_specs_and_drawn_stacks():
     import random
 
     from exercises.architecture_trace import _draw
@@ -444,6 +449,7 @@ def test_layer_params_equal_the_torch_modules_on_shipped_specs_and_drawn_stacks(
     assert len(specs) > 250
     for spec in specs:
         assert [layer.params for layer in spec.layers] == _module_params(spec), spec.source
+        assert [layer.macs for layer in spec.layers] == _analysis_macs(spec), spec.source
 
 
 # --- receptive fields without torch (spec.receptive_fields) against the analysis -----------
