@@ -55,7 +55,7 @@ _SOURCE_PATH = os.path.join(_WORKDIR, _CONFIG["filename"])
 _asarray, _ndarray = numpy.asarray, numpy.ndarray
 _frombuffer, _default_rng, _dtype = numpy.frombuffer, numpy.random.default_rng, numpy.dtype
 _json_dumps, _json_loads, _pack, _unpack = json.dumps, json.loads, struct.pack, struct.unpack
-_os_read, _os_write = os.read, os.write
+_os_read, _os_writev = os.read, os.writev
 _REAL_KINDS = frozenset("biuf")
 
 
@@ -223,13 +223,17 @@ def _read_exact(n):
 
 
 def _send(header, buffers=()):
+    # One writev for the whole reply: the grading process wakes once per call, not per part.
     data = _json_dumps(header).encode()
-    payload = [_pack(">I", len(data)), data, *buffers]
-    for part in payload:
-        view = memoryview(part).cast("B")
-        while view:
-            n = _os_write(_RESP_FD, view)
-            view = view[n:]
+    parts = [memoryview(part).cast("B") for part in (_pack(">I", len(data)) + data, *buffers)]
+    parts = [part for part in parts if part.nbytes]
+    while parts:
+        n = _os_writev(_RESP_FD, parts[:512])
+        while parts and n >= parts[0].nbytes:
+            n -= parts[0].nbytes
+            parts.pop(0)
+        if n:
+            parts[0] = parts[0][n:]
 
 
 def _decode(spec, buffers):
