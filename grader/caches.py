@@ -12,12 +12,13 @@ sympy wrote for the worked solutions, :mod:`grader.paper.formulas`).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE_ENV", "cache_dir", "read_entry", "write_entry"]
+__all__ = ["CACHE_ENV", "cache_dir", "package_version", "read_entry", "write_entry"]
 
 CACHE_ENV = "CNNGRADE_CACHE"
 """``off`` (or ``0``, ``no``, ``false``) disables the disk caches; a path puts them there."""
@@ -63,3 +64,15 @@ def write_entry(name: str, key: Any, data: Any) -> None:
         write_atomic(folder / name, json.dumps({"key": key, "data": data}, separators=(",", ":")))
     except OSError:
         pass
+
+
+@functools.lru_cache(maxsize=None)
+def package_version(package: str) -> str:
+    """An installed package's version for a cache key, read from its metadata without
+    importing it (``"none"`` when it is not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"

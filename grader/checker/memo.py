@@ -36,7 +36,6 @@ moves it.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -53,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.caches import CACHE_ENV, cache_dir
+from grader.caches import CACHE_ENV, cache_dir, package_version
 from grader.checker.spec import Case
 
 __all__ = ["CACHE_ENV", "Memo", "cache_dir", "case_key"]  # the cache folder's names, re-exported
@@ -125,14 +124,6 @@ def _source_digest(exercise) -> str:
     return digest.hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
-def _version(package: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "none"
 
 
 _SOURCES: dict[tuple[str, str], str] = {}
@@ -147,7 +138,7 @@ def cache_key(exercise) -> dict[str, str]:
         _SOURCES[name] = _source_digest(exercise)
     return {"format": _FORMAT, "exercise": exercise.name, "version": str(exercise.version),
             "cnngrade": grader.__version__, "source": _SOURCES[name],
-            "torch": _version("torch"), "numpy": np.__version__, "hypothesis": _version("hypothesis"),
+            "torch": package_version("torch"), "numpy": np.__version__, "hypothesis": package_version("hypothesis"),
             "python": platform.python_version(),
             "device": os.environ.get("CNNGRADE_DEVICE", "").strip().lower() or "auto",
             "cuda_visible": os.environ.get("CUDA_VISIBLE_DEVICES", ""),

@@ -62,13 +62,9 @@ _TABLE: dict[str, str] | None = None   # "name(args)" -> LaTeX, this process's c
 @functools.lru_cache(maxsize=1)
 def _table_key() -> dict[str, str]:
     """What the LaTeX depends on: this file and sympy's version (read without importing it)."""
-    from importlib import metadata
+    from grader.caches import package_version
 
-    try:
-        sympy_version = metadata.version("sympy")
-    except metadata.PackageNotFoundError:
-        sympy_version = "none"
-    return {"format": "cnngrade-formulas/1", "sympy": sympy_version,
+    return {"format": "cnngrade-formulas/1", "sympy": package_version("sympy"),
             "source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}
 
 

@@ -98,14 +98,9 @@ def cache_key(model_or_spec, input_shape: tuple[int, ...] | None, depth) -> dict
 @functools.lru_cache(maxsize=1)
 def _engine_key() -> dict[str, str]:
     """The part of every key that no argument changes: the engine's code and its versions."""
-    from importlib import metadata
-
     import grader
+    from grader.caches import package_version
 
-    try:
-        torch_version = metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        torch_version = "none"
     digest = hashlib.sha256()
     here = Path(__file__).parent
     for name in _ENGINE:
@@ -113,7 +108,7 @@ def _engine_key() -> dict[str, str]:
             digest.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
         except OSError:
             digest.update(name.encode() + b"\0?\0")
-    return {"format": _FORMAT, "cnngrade": grader.__version__, "torch": torch_version,
+    return {"format": _FORMAT, "cnngrade": grader.__version__, "torch": package_version("torch"),
             "python": platform.python_version(), "source": digest.hexdigest()}
 
 

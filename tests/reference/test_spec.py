@@ -435,17 +435,24 @@ def test_layer_params_and_macs_equal_torch_on_random_specs(doc):
     assert [layer.macs for layer in spec.layers] == _analysis_macs(spec)
 
 
-def test_layer_params_and_macs_equal_torch_on_shipped_specs_and_drawn_stacks():
+def _shipped_and_drawn_specs(seed: int, rounds: int) -> list:
+    """The shipped example specs, and the stacks architecture-trace draws in ``rounds``
+    rounds of its three difficulties."""
     import random
 
     from exercises.architecture_trace import _draw
 
     specs = [load_spec(path) for path in sorted(SPECS.iterdir()) if path.suffix in (".yaml", ".json")]
-    rng = random.Random(0)
-    for difficulty in ("easy", "medium", "hard") * 100:
+    rng = random.Random(seed)
+    for difficulty in ("easy", "medium", "hard") * rounds:
         drawn = _draw(rng, difficulty)
         if drawn["type"] == "stack":
             specs.append(load_spec({"input": drawn["input"], "layers": drawn["layers"]}))
+    return specs
+
+
+def test_layer_params_and_macs_equal_torch_on_shipped_specs_and_drawn_stacks():
+    specs = _shipped_and_drawn_specs(0, 100)
     assert len(specs) > 250
     for spec in specs:
         assert [layer.params for layer in spec.layers] == _module_params(spec), spec.source
@@ -492,21 +499,12 @@ def test_receptive_fields_equal_the_analysis_on_random_specs(doc):
 
 
 def test_receptive_fields_equal_the_analysis_on_shipped_specs_and_drawn_stacks():
-    import random
-
     from exercises import get_exercise
-    from exercises.architecture_trace import _draw
+    from exercises.receptive_field import INPUT_SIZE
     from grader.reference.spec import receptive_fields
 
-    specs = [load_spec(path) for path in sorted(SPECS.iterdir()) if path.suffix in (".yaml", ".json")]
-    rng = random.Random(1)
-    for difficulty in ("easy", "medium", "hard") * 30:
-        drawn = _draw(rng, difficulty)
-        if drawn["type"] == "stack":
-            specs.append(load_spec({"input": drawn["input"], "layers": drawn["layers"]}))
+    specs = _shipped_and_drawn_specs(1, 30)
     rf = get_exercise("receptive-field")
-    from exercises.receptive_field import INPUT_SIZE
-
     for variant in rf.variants([f"s{i}" for i in range(60)], seed=5, difficulty="hard"):
         specs.append(load_spec({"input": [3, INPUT_SIZE, INPUT_SIZE], "layers": variant.params["layers"]}))
     assert len(specs) > 100
