@@ -170,9 +170,8 @@ def _build_inception(p: dict) -> Body:
     c1, r3, c3, r5, c5, pp = (p[k] for k in ("c1", "c3_reduce", "c3", "c5_reduce", "c5", "pool_proj"))
     shape = [C, N, N]
     # Naive module (Fig. 2a): four branches on the same input, each one layer.
-    naive = load_layers({"input": shape, "layers": [{"type": "inception", "branches": [[layer] for layer in (
-        _conv(c1, 1), _conv(c3, 3), _conv(c5, 5), {"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1})]}]})
-    naive = [branch[0] for branch in naive[0].blocks]
+    naive = [load_layers({"input": shape, "layers": [layer]})[0] for layer in (
+        _conv(c1, 1), _conv(c3, 3), _conv(c5, 5), {"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1})]
     naive_channels = sum(a.output_shape[0] for a in naive)
     naive_params, naive_macs = sum(a.params for a in naive), sum(a.macs for a in naive)
     # With reductions (Fig. 2b): GoogLeNet's module, the engine's block.

@@ -124,8 +124,6 @@ def _source_digest(exercise) -> str:
     return digest.hexdigest()
 
 
-
-
 _SOURCES: dict[tuple[str, str], str] = {}
 
 

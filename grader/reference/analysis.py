@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from grader.errors import UserError
-from grader.reference.shapes import Field, adaptive_window, conv_output_size, tidy_number
+from grader.reference.shapes import Field, conv_output_size
 
 __all__ = ["CONVENTIONS", "LayerInfo", "Analysis", "analyze"]
 
@@ -251,13 +251,14 @@ class _Tracer:
 
         shape_preserving = _shape_preserving(torch, F)
         elementwise = _elementwise_binary(torch)
+        windows = _windows(F)
 
         class Mode(TorchFunctionMode):
             def __torch_function__(self, func, types, args=(), kwargs=None):
                 kwargs = kwargs or {}
                 out = None
                 if args:   # meta tensors: skip torch's slow Python shape kernels where we can
-                    out = _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise)
+                    out = _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise, windows)
                 if out is None:
                     out = func(*args, **kwargs)
                 if func in convs:
@@ -324,12 +325,7 @@ class _Tracer:
         inner = self.field_of(x)
         if inner is None or x.dim() != self._dims or inner.flat:
             return self.set_field(out if isinstance(out, self._Tensor) else out[0], None)
-        windows = [adaptive_window(n, m)
-                   for n, m in zip(x.shape[2:], _pair(output_size, self.rank))]
-        # The first window's centre sits `offset` pixels in: express it as a padding.
-        pads = [k / 2 - 0.5 - off for k, _, off in windows]
-        field_out = inner.through([w[0] for w in windows], [w[1] for w in windows], pads,
-                                  (1,) * self.rank)
+        field_out = inner.through_adaptive(tuple(x.shape[2:]), _pair(output_size, self.rank))
         self.set_field(out if isinstance(out, self._Tensor) else out[0], field_out)
 
     def _pad(self, args, kwargs, out) -> None:
@@ -395,7 +391,7 @@ def _elementwise_binary(torch) -> dict:
             T.add_: True, T.__iadd__: True, T.mul_: True, T.__imul__: True}
 
 
-def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
+def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise, windows):
     """The output of ``func`` on meta tensors, made directly; ``None`` to let torch run it."""
     F = torch.nn.functional
     x = args[0]
@@ -419,10 +415,6 @@ def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
             return None
         size = tuple(n if m is None else m for n, m in zip(x.shape[-2:], _pair(size)))
         return torch.empty((*x.shape[:-2], *size), dtype=x.dtype, device="meta")
-    windows = {F.conv1d: (1, _conv_meta_args), F.conv2d: (2, _conv_meta_args), F.conv3d: (3, _conv_meta_args),
-               F.max_pool1d: (1, _max_pool_meta_args), F.max_pool2d: (2, _max_pool_meta_args),
-               F.max_pool3d: (3, _max_pool_meta_args), F.avg_pool1d: (1, _avg_pool_meta_args),
-               F.avg_pool2d: (2, _avg_pool_meta_args)}
     if func in windows:   # torch's meta kernels for these import sympy (0.3 s) and run Python
         dims, read = windows[func]
         window = read(*args, **kwargs) if x.dim() == dims + 2 else None
@@ -455,6 +447,15 @@ def _meta_shortcut(torch, func, args, kwargs, shape_preserving, elementwise):
             return x if shape == x.shape else None
         return torch.empty(shape, dtype=x.dtype, device="meta")
     return None
+
+
+def _windows(F) -> dict:
+    """Convolutions and pools whose meta output :func:`_meta_window` makes -> (spatial axes,
+    the reader of their arguments). avg_pool3d is not here: it also checks the unpadded size."""
+    return {F.conv1d: (1, _conv_meta_args), F.conv2d: (2, _conv_meta_args), F.conv3d: (3, _conv_meta_args),
+            F.max_pool1d: (1, _max_pool_meta_args), F.max_pool2d: (2, _max_pool_meta_args),
+            F.max_pool3d: (3, _max_pool_meta_args), F.avg_pool1d: (1, _avg_pool_meta_args),
+            F.avg_pool2d: (2, _avg_pool_meta_args)}
 
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -674,14 +675,8 @@ def _row(name, module, output, macs, params, trainable, buffers, tracer,
         (t for t in output if isinstance(t, torch.Tensor)), None)
     field_ = tracer.field_of(tensor) if tensor is not None else None
     rf = jump = None
-    if field_ is not None and len(input_shape) > 1:
-        if field_.flat or tensor.dim() != len(input_shape) + 1:
-            # Unclipped like every row (CONVENTIONS): the union over the flattened map.
-            flat = field_ if field_.flat else field_.flattened(tuple(tensor.shape[2:]))
-            rf = tuple(tidy_number(v) for v in flat.size)
-        else:
-            rf = tuple(tidy_number(v) for v in field_.size)
-            jump = tuple(tidy_number(v) for v in field_.jump)
+    if field_ is not None and len(input_shape) > 1:   # unclipped, like every row (CONVENTIONS)
+        rf, jump = field_.as_row(tuple(tensor.shape[2:]), spatial_output=tensor.dim() == len(input_shape) + 1)
     return LayerInfo(
         name=name or type(module).__name__, kind=type(module).__name__,
         output_shape=tuple(tensor.shape[1:]) if tensor is not None else (),

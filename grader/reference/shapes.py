@@ -30,8 +30,6 @@ from grader.errors import UserError
 
 __all__ = [
     "Field",
-    "adaptive_window",
-    "tidy_number",
     "conv_output_size",
     "conv_transpose_output_size",
     "same_padding",
@@ -181,7 +179,7 @@ def _does_not_fit(span, kernel, dilation, padded, size, before, after, axis) -> 
     )
 
 
-# --- receptive fields (the model analysis and the layer spec share them) --------------------------------------------------------------------
+# --- receptive fields (the model analysis and the layer spec share them) -------------------
 
 
 @dataclass(frozen=True)
@@ -207,6 +205,21 @@ class Field:
             jump.append(j * s)
             start.append(c + (span / 2 - p) * j)
         return Field(tuple(size), tuple(jump), tuple(start))
+
+    def through_adaptive(self, spatial: tuple[int, ...], output_size: tuple[int | None, ...]) -> Field:
+        """The field after adaptive pooling of a map of size ``spatial`` to ``output_size``
+        (the widest window; its first centre expressed as a padding)."""
+        windows = [_adaptive_window(n, m) for n, m in zip(spatial, output_size)]
+        return self.through([k for k, _, _ in windows], [s for _, s, _ in windows],
+                            [k / 2 - 0.5 - off for k, _, off in windows], (1,) * len(windows))
+
+    def as_row(self, spatial: tuple[int, ...], *, spatial_output: bool) -> tuple[tuple, tuple | None]:
+        """``(receptive_field, jump)`` as a table row shows them (integers where they are,
+        else 2 decimals): for a flat field or a flat output, the union over the map of size
+        ``spatial`` and no jump."""
+        if self.flat or not spatial_output:
+            return tuple(map(_tidy, self.flattened(spatial).size)), None
+        return tuple(map(_tidy, self.size)), tuple(map(_tidy, self.jump))
 
     def flattened(self, spatial: tuple[int, int]) -> Field:
         """The union over all ``spatial`` units: what a flat output depends on."""
@@ -239,7 +252,7 @@ class Field:
         return Field.from_bounds(lo, hi, jump, flat=any(f.flat for f in fields))
 
 
-def adaptive_window(n: int, m: int | None) -> tuple[int, float, float]:
+def _adaptive_window(n: int, m: int | None) -> tuple[int, float, float]:
     """(kernel, stride, offset of the first window's centre) of adaptive pooling n -> m."""
     m = n if m is None else m
     if n % m == 0:
@@ -250,7 +263,5 @@ def adaptive_window(n: int, m: int | None) -> tuple[int, float, float]:
     return k, n / m, (-(-n // m) - 1) / 2
 
 
-def tidy_number(v: float):
-    """A field or jump as a table shows it: an integer when the value is one, else rounded to
-    2 decimals."""
+def _tidy(v: float):
     return int(round(v)) if abs(v - round(v)) < 1e-9 else round(v, 2)

@@ -267,16 +267,9 @@ def receptive_fields(spec: LayerSpec) -> list[tuple[tuple | None, tuple | None]]
     spec alone, without torch. The tests compare it with the analysis on random specs."""
     rank = len(spec.input_shape) - 1
     start = shapes.Field((1.0,) * rank, (1.0,) * rank, (0.0,) * rank) if rank else None
-    rows = []
-    for layer, f in zip(spec.layers, _fields(spec.layers, start)):
-        if f is None:
-            rows.append((None, None))
-        elif f.flat or len(layer.output_shape) != rank + 1:
-            flat = f if f.flat else f.flattened(layer.output_shape[1:])
-            rows.append((tuple(map(shapes.tidy_number, flat.size)), None))
-        else:
-            rows.append((tuple(map(shapes.tidy_number, f.size)), tuple(map(shapes.tidy_number, f.jump))))
-    return rows
+    return [(None, None) if f is None else
+            f.as_row(layer.output_shape[1:], spatial_output=len(layer.output_shape) == rank + 1)
+            for layer, f in zip(spec.layers, _fields(spec.layers, start))]
 
 
 def _fields(layers: tuple[LayerDef, ...], f: shapes.Field | None) -> list[shapes.Field | None]:
@@ -302,26 +295,21 @@ def _field_after(layer: LayerDef, f: shapes.Field | None) -> shapes.Field | None
             pad = tuple(d * (k - 1) // 2 for d, k in zip(dilation, o["kernel"]))
         return f.through(o["kernel"], o["stride"], pad, dilation)
     if layer.type in ("globalavgpool", "globalmaxpool"):
-        if f.flat:
-            return None
-        windows = [shapes.adaptive_window(n, 1) for n in spatial]
-        return f.through([w[0] for w in windows], [w[1] for w in windows],
-                         [k / 2 - 0.5 - off for k, _, off in windows], (1,) * rank)
+        return None if f.flat else f.through_adaptive(spatial, (1,) * rank)
     if layer.type in ("fc", "flatten"):
         return f if f.flat else f.flattened(spatial)
     if layer.type == "residual":
         path = _fields(layer.blocks[0], f)[-1]
-        shortcut = f if o["shortcut"] == "identity" else _field_after(
-            LayerDef(0, "conv", "shortcut", {"kernel": (1,) * rank, "stride": o["shortcut_stride"],
-                                              "padding": (0,) * rank, "dilation": (1,) * rank},
-                     layer.input_shape, layer.output_shape), f)
-        return _union([path, shortcut], layer.output_shape)
+        ones = (1,) * rank   # the projection: a 1x1 convolution with the shortcut's stride
+        shortcut = f if o["shortcut"] == "identity" else \
+            None if f.flat else f.through(ones, o["shortcut_stride"], (0,) * rank, ones)
+        return _union([path, shortcut])
     if layer.type == "inception":
-        return _union([_fields(branch, f)[-1] for branch in layer.blocks], layer.output_shape)
+        return _union([_fields(branch, f)[-1] for branch in layer.blocks])
     return f   # elementwise and per-channel layers keep the field
 
 
-def _union(fields: list, output_shape: tuple[int, ...]) -> shapes.Field | None:
+def _union(fields: list) -> shapes.Field | None:
     # An add or a concatenation: the union of the fields its inputs carry.
     known = [f for f in fields if f is not None]
     return shapes.Field.union(known) if known else None

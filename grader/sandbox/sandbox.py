@@ -237,13 +237,12 @@ class _ReplyReader:
 
     def feed(self, fd: int) -> bool:
         """Read what is available from ``fd``; True once the reply is complete."""
-        while True:
-            try:
-                if not self._step(fd):
-                    continue
-            except BlockingIOError:
-                return False
-            return True
+        try:
+            while not self._step(fd):
+                pass
+        except BlockingIOError:
+            return False
+        return True
 
     def _step(self, fd: int) -> bool:
         """One read; True once the reply is complete, False to read on (BlockingIOError
