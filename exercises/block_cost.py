@@ -2,20 +2,19 @@
 
 Four question types, the blocks of the notes' architecture pages: an inception module
 naive vs with 1x1 reductions, the channel growth of a dense block, a basic vs a bottleneck
-residual block, a grouped vs an ordinary convolution. Answers come from the engine: the
-blocks of ``grader.reference.blocks`` built on the meta device and analysed by
-``grader.reference.analysis`` (parameters, MACs and output shapes per layer), and layer
-specs for the single convolutions and the naive module's branches (their parameters and
-MACs computed from the spec, torch-free and tested equal to the analysis; DESIGN.md 3.5).
+residual block, a grouped vs an ordinary convolution. Answers come from the engine, without
+torch: the blocks of ``grader.reference.blocks`` written as layer specs
+(``grader.reference.block_specs``) and layer specs for the single convolutions and the naive
+module's branches, whose parameters, MACs and shapes are tested equal, conv by conv, to the
+analysis of the torch modules (DESIGN.md 3.5).
 """
 
 from __future__ import annotations
 
 import random
-from functools import lru_cache
 
 from grader.paper import formulas
-from grader.paper.engine import load_layers
+from grader.paper.engine import block_count, load_layers
 from grader.paper.model import Body, Part, PaperExercise, Step
 
 __all__ = ["EXERCISE", "QUESTION_TYPES"]
@@ -101,35 +100,12 @@ _DRAWS = {"inception": _draw_inception, "dense-block": _draw_dense,
           "basic-vs-bottleneck": _draw_residual, "grouped-conv": _draw_grouped}
 
 
-# --- the engine ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def _block(name: str, input_shape: tuple[int, int, int], *args, depth: int | None = None, **kwargs):
-    """The engine's analysis of ``grader.reference.blocks.<name>(C_in, *args, **kwargs)``,
-    built on the meta device (nothing allocated); memoized, a class draws equal blocks."""
-    import torch
-
-    from grader.reference import blocks
-    from grader.reference.analysis import analyze
-
-    with torch.device("meta"):
-        module = getattr(blocks, name)(input_shape[0], *args, **kwargs)
-    return analyze(module, input_shape=input_shape, depth=depth)
+# --- layer specs -------------------------------------------------------------------------
 
 
 def _conv(filters: int, kernel: int, *, stride: int = 1, groups: int = 1, bias: bool = True) -> dict:
     return {"type": "conv", "filters": filters, "kernel": kernel, "stride": stride,
             "padding": kernel // 2, "groups": groups, "bias": bias}
-
-
-def _convs(analysis) -> list:
-    """The analysis rows of the convolutions, in the order they run."""
-    return [row for row in analysis.layers if row.kind == "Conv2d"]
-
-
-def _bn_params(analysis) -> int:
-    return sum(row.params for row in analysis.layers if row.kind == "BatchNorm2d")
 
 
 # --- the worked solutions' arithmetic ------------------------------------------------------
@@ -175,7 +151,7 @@ def _build_inception(p: dict) -> Body:
     naive_channels = sum(a.output_shape[0] for a in naive)
     naive_params, naive_macs = sum(a.params for a in naive), sum(a.macs for a in naive)
     # With reductions (Fig. 2b): GoogLeNet's module, the engine's block.
-    reduced = _block("Inception", (C, N, N), c1=c1, c3_reduce=r3, c3=c3, c5_reduce=r5, c5=c5, pool_proj=pp)
+    reduced = block_count("inception", C, N, c1=c1, c3_reduce=r3, c3=c3, c5_reduce=r5, c5=c5, pool_proj=pp)
     statement = (
         f"An inception module receives a ${C} \\times {N} \\times {N}$ input. Its four branches run "
         f"side by side on that input and their outputs are concatenated along the channels. In the "
@@ -192,8 +168,8 @@ def _build_inception(p: dict) -> Body:
         Part("a", "Output channels of the naive module.", naive_channels),
         Part("b", "Parameters of the naive module.", naive_params),
         Part("c", "MACs of the naive module.", naive_macs),
-        Part("d", "Parameters of the module with reductions.", reduced.trainable_params),
-        Part("e", "MACs of the module with reductions.", reduced.total_macs),
+        Part("d", "Parameters of the module with reductions.", reduced.params),
+        Part("e", "MACs of the module with reductions.", reduced.macs),
     )
     conv1, conv3, conv5, _ = naive
     steps = [
@@ -208,7 +184,7 @@ def _build_inception(p: dict) -> Body:
              f"N_{{params}} = {_sum(a.params for a in naive[:3])}"),
         Step("", f"N_{{MACs}} = {_sum(a.macs for a in naive[:3])}"),
     ]
-    b1, b2a, b2b, b3a, b3b, b4 = _convs(reduced)
+    b1, b2a, b2b, b3a, b3b, b4 = reduced.convs
     labels = ((b1, 1, C, "$1 \\times 1$ branch"),
               (b2a, 1, C, f"$1 \\times 1$ reduction ${C} \\to {r3}$"),
               (b2b, 3, r3, f"$3 \\times 3$ on the ${r3}$ reduced channels"),
@@ -217,18 +193,18 @@ def _build_inception(p: dict) -> Body:
               (b4, 1, C, f"$1 \\times 1$ projection after the pool, ${C} \\to {pp}$"))
     steps += [_conv_step(f"With reductions, {label}:", row, K, C_in, bias=True) for row, K, C_in, label in labels]
     steps.append(Step(f"Totals with reductions ({reduced.output_shape[0]} output channels):",
-                      f"N_{{params}} = {_sum(row.params for row in _convs(reduced))}"))
-    steps.append(Step("", f"N_{{MACs}} = {_sum(row.macs for row in _convs(reduced))}"))
+                      f"N_{{params}} = {_sum(row.params for row in reduced.convs)}"))
+    steps.append(Step("", f"N_{{MACs}} = {_sum(row.macs for row in reduced.convs)}"))
     steps.append(Step(f"The $1 \\times 1$ reductions cut the MACs by a factor of "
-                      f"{naive_macs / reduced.total_macs:.1f} and the parameters by a factor of "
-                      f"{naive_params / reduced.trainable_params:.1f}."))
+                      f"{naive_macs / reduced.macs:.1f} and the parameters by a factor of "
+                      f"{naive_params / reduced.params:.1f}."))
     return Body(statement, parts, tuple(steps))
 
 
 def _build_dense(p: dict) -> Body:
     C0, k, L, neck = p["channels"], p["growth"], p["layers"], p["bottleneck"]
-    per_layer = _block("DenseBlock", (C0, _ANY_SIZE, _ANY_SIZE), num_layers=L, growth_rate=k,
-                       bn_size=4 if neck else None, depth=1).layers
+    per_layer = block_count("dense_block", C0, _ANY_SIZE, num_layers=L, growth_rate=k,
+                            bn_size=4 if neck else None)
     channels = tuple(row.output_shape[0] for row in per_layer)
     params = [row.params for row in per_layer]
     if neck:
@@ -274,8 +250,8 @@ def _build_residual(p: dict) -> Body:
     w, N, down = p["width"], p["size"], p["downsample"]
     stride = 2 if down else 1
     basic_in, neck_in = (w // 2, 2 * w) if down else (w, 4 * w)
-    basic = _block("BasicBlock", (basic_in, N, N), w, stride=stride)
-    neck = _block("Bottleneck", (neck_in, N, N), w, stride=stride)
+    basic = block_count("basic_block", basic_in, w, N, stride=stride)
+    neck = block_count("bottleneck", neck_in, w, N, stride=stride)
     shortcut = ("Both blocks are the first of a stage: the first $3 \\times 3$ convolution has stride "
                 "$2$, and since the shape changes the shortcut is a $1 \\times 1$ convolution with "
                 "stride $2$ followed by batch norm (a projection)." if down else
@@ -293,33 +269,33 @@ def _build_residual(p: dict) -> Body:
         _CONVENTIONS,
     )
     parts = (
-        Part("a", "Parameters of the basic block.", basic.trainable_params),
-        Part("b", "MACs of the basic block.", basic.total_macs),
-        Part("c", "Parameters of the bottleneck block.", neck.trainable_params),
-        Part("d", "MACs of the bottleneck block.", neck.total_macs),
+        Part("a", "Parameters of the basic block.", basic.params),
+        Part("b", "MACs of the basic block.", basic.macs),
+        Part("c", "Parameters of the bottleneck block.", neck.params),
+        Part("d", "MACs of the bottleneck block.", neck.macs),
     )
     steps = [Step("Convolutions without bias:", formulas.conv_params(False)),
              Step("", formulas.conv_macs())]
-    basic_convs = _convs(basic)
+    basic_convs = basic.convs
     kernels_in = [(3, basic_in, "first $3 \\times 3$"), (3, w, "second $3 \\times 3$"),
                   (1, basic_in, "projection")]
     steps += [_conv_step(f"Basic block, {label}:", row, K, C_in, bias=False)
               for row, (K, C_in, label) in zip(basic_convs, kernels_in)]
-    steps += _totals(f"Its batch norms learn $2 \\cdot$ (channels) each, ${_bn_params(basic)}$ in all. "
+    steps += _totals(f"Its batch norms learn $2 \\cdot$ (channels) each, ${basic.batchnorm_params}$ in all. "
                      "Basic block:", basic, basic_convs)
-    neck_convs = _convs(neck)
+    neck_convs = neck.convs
     kernels_in = [(1, neck_in, "$1 \\times 1$ reduction"), (3, w, "$3 \\times 3$"),
                   (1, w, "$1 \\times 1$ expansion"), (1, neck_in, "projection")]
     steps += [_conv_step(f"Bottleneck block, {label}:", row, K, C_in, bias=False)
               for row, (K, C_in, label) in zip(neck_convs, kernels_in)]
-    steps += _totals(f"Its batch norms learn ${_bn_params(neck)}$ parameters. Bottleneck block:", neck, neck_convs)
+    steps += _totals(f"Its batch norms learn ${neck.batchnorm_params}$ parameters. Bottleneck block:", neck, neck_convs)
     steps.append(Step(f"The bottleneck block outputs {neck.output_shape[0] // basic.output_shape[0]} "
-                      f"times the channels for {neck.total_macs / basic.total_macs:.2f} times the MACs."))
+                      f"times the channels for {neck.macs / basic.macs:.2f} times the MACs."))
     return Body(statement, parts, tuple(steps))
 
 
 def _totals(text: str, block, convs) -> list[Step]:
-    return [Step(text, f"N_{{params}} = {_sum([*(r.params for r in convs), _bn_params(block)])}"),
+    return [Step(text, f"N_{{params}} = {_sum([*(r.params for r in convs), block.batchnorm_params])}"),
             Step("", f"N_{{MACs}} = {_sum(r.macs for r in convs)}")]
 
 

@@ -1,7 +1,8 @@
 """The generators' one door into the reference engine.
 
-Answers always come from ``grader.reference``: the torch-free size helpers and the layer
-spec's validation for shape and parameter kinds (cheap, thousands per second), the torch
+Answers always come from ``grader.reference``: the torch-free size helpers, the layer
+spec's validation and the blocks written as specs for shape and cost kinds (cheap, thousands
+per second), the torch
 functional layers and their autograd gradients for by-hand kinds, and the model analysis
 for layer stacks. Torch is imported only when a torch-backed helper is first called.
 """
@@ -21,6 +22,7 @@ __all__ = [
     "load_layers",
     "spec_shapes",
     "spec_fields",
+    "block_count",
     "as_rows",
     "as_vector",
     "as_number",
@@ -60,7 +62,7 @@ def layer_params(spec: dict) -> list[int]:
     """Learnable parameters of each layer of a layer-spec dict, in order
     (:attr:`grader.reference.spec.LayerDef.params`: torch-free, tested equal to the
     trainable elements of the spec's torch modules). A paper kind that only counts
-    parameters then never imports torch (0.8 to 1.3 s of a 1.5 s budget; issue 14)."""
+    parameters then never imports torch (0.8 to 2.3 s by the machine, of a 1.5 s budget; issue 14)."""
     return [layer.params for layer in load_layers(spec)]
 
 
@@ -85,6 +87,15 @@ def spec_fields(spec: dict) -> list[tuple]:
     from grader.reference.spec import load_spec, receptive_fields
 
     return receptive_fields(load_spec(spec))
+
+
+def block_count(name: str, *args, **kwargs):
+    """``grader.reference.block_specs.<name>(*args, **kwargs)``: the parameters, MACs and
+    shapes of a block of ``grader.reference.blocks``, conv by conv, from its layers written
+    as a layer spec (torch-free, tested equal to the module's analysis)."""
+    from grader.reference import block_specs
+
+    return getattr(block_specs, name)(*args, **kwargs)
 
 
 def _clean(v: float, digits: int) -> float:
