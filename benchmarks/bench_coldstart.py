@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shutil
 import statistics
 import subprocess
 import sys
@@ -104,6 +105,7 @@ def main() -> None:
               + (f", ratios x{min(ratios):.1f}-x{max(ratios):.1f} (median x{statistics.median(ratios):.1f})"
                  if ratios else ""))
     write_json(args.json, results)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def layer_params(spec: dict) -> list[int]:
     """Learnable parameters of each layer of a layer-spec dict, in order
     (:attr:`grader.reference.spec.LayerDef.params`: torch-free, tested equal to the
     trainable elements of the spec's torch modules). A paper kind that only counts
-    parameters then never imports torch (0.8 to 2.3 s by the machine, of a 1.5 s budget; issue 14)."""
+    parameters then never imports torch (0.8 to 2.6 s by the machine, of a 1.5 s budget; issue 14)."""
     return [layer.params for layer in load_layers(spec)]
 
 

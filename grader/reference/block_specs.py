@@ -1,7 +1,7 @@
 """Some blocks of :mod:`grader.reference.blocks` as layer specs: their parameters, MACs and
 shapes without torch.
 
-``import torch`` alone takes 0.8 to 2.3 s depending on the machine, more than the 1.5 s a
+``import torch`` alone takes 0.8 to 2.6 s depending on the machine, more than the 1.5 s a
 paper kind has to write a class's sheets (issue 14), so the block-cost kind counts these
 blocks from the same layers written as :mod:`grader.reference.spec` layer lists
 (:attr:`LayerDef.params`, :attr:`LayerDef.macs`, integer shape rules). The modules stay the
