@@ -10,12 +10,8 @@ from cli import main
 RELU = SUBMISSIONS / "relu"
 
 
-def _run(*args, cwd=None):
-    runner = CliRunner()
-    if cwd is None:
-        return runner.invoke(main, ["check", *map(str, args)])
-    with runner.isolated_filesystem(temp_dir=cwd):
-        return runner.invoke(main, ["check", *map(str, args)])
+def _run(*args):
+    return CliRunner().invoke(main, ["check", *map(str, args)])
 
 
 def test_full_marks_exit_0_with_the_points_table():
@@ -45,12 +41,10 @@ def test_notebook_and_explicit_exercise(tmp_path):
     assert _run(nb, "--exercise", "relu").exit_code == 0
 
 
-def test_without_path_uses_the_starter_in_the_current_folder(tmp_path):
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        with open("relu.py", "w") as handle:
-            handle.write((RELU / "correct_vectorised.py").read_text())
-        assert runner.invoke(main, ["check"]).exit_code == 0
+def test_without_path_uses_the_starter_in_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "relu.py").write_text((RELU / "correct_vectorised.py").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["check"]).exit_code == 0
 
 
 def test_user_mistakes_exit_2_with_one_line():
