@@ -3,10 +3,10 @@
 Four question types, the blocks of the notes' architecture pages: an inception module
 naive vs with 1x1 reductions, the channel growth of a dense block, a basic vs a bottleneck
 residual block, a grouped vs an ordinary convolution. Answers come from the engine, without
-torch: the blocks of ``grader.reference.blocks`` written as layer specs
-(``grader.reference.block_specs``) and layer specs for the single convolutions and the naive
-module's branches, whose parameters, MACs and shapes are tested equal, conv by conv, to the
-analysis of the torch modules (DESIGN.md 3.5).
+torch: the blocks of ``grader.reference.blocks``, the naive module and the single
+convolutions written as layer specs (``grader.reference.block_specs``), whose parameters,
+MACs and shapes are tested equal, conv by conv, to the analysis of torch modules (DESIGN.md
+3.5).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 
 from grader.paper import formulas
-from grader.paper.engine import block_count, load_layers
+from grader.paper.engine import block_count
 from grader.paper.model import Body, Part, PaperExercise, Step
 
 __all__ = ["EXERCISE", "QUESTION_TYPES"]
@@ -100,14 +100,6 @@ _DRAWS = {"inception": _draw_inception, "dense-block": _draw_dense,
           "basic-vs-bottleneck": _draw_residual, "grouped-conv": _draw_grouped}
 
 
-# --- layer specs -------------------------------------------------------------------------
-
-
-def _conv(filters: int, kernel: int, *, stride: int = 1, groups: int = 1, bias: bool = True) -> dict:
-    return {"type": "conv", "filters": filters, "kernel": kernel, "stride": stride,
-            "padding": kernel // 2, "groups": groups, "bias": bias}
-
-
 # --- the worked solutions' arithmetic ------------------------------------------------------
 
 
@@ -144,12 +136,9 @@ def _build(p: dict) -> Body:
 def _build_inception(p: dict) -> Body:
     C, N = p["channels"], p["size"]
     c1, r3, c3, r5, c5, pp = (p[k] for k in ("c1", "c3_reduce", "c3", "c5_reduce", "c5", "pool_proj"))
-    shape = [C, N, N]
     # Naive module (Fig. 2a): four branches on the same input, each one layer.
-    naive = [load_layers({"input": shape, "layers": [layer]})[0] for layer in (
-        _conv(c1, 1), _conv(c3, 3), _conv(c5, 5), {"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1})]
-    naive_channels = sum(a.output_shape[0] for a in naive)
-    naive_params, naive_macs = sum(a.params for a in naive), sum(a.macs for a in naive)
+    naive = block_count("naive_inception", C, N, c1=c1, c3=c3, c5=c5)
+    naive_channels, naive_params, naive_macs = naive.output_shape[0], naive.params, naive.macs
     # With reductions (Fig. 2b): GoogLeNet's module, the engine's block.
     reduced = block_count("inception", C, N, c1=c1, c3_reduce=r3, c3=c3, c5_reduce=r5, c5=c5, pool_proj=pp)
     statement = (
@@ -171,7 +160,7 @@ def _build_inception(p: dict) -> Body:
         Part("d", "Parameters of the module with reductions.", reduced.params),
         Part("e", "MACs of the module with reductions.", reduced.macs),
     )
-    conv1, conv3, conv5, _ = naive
+    conv1, conv3, conv5 = naive.convs
     steps = [
         Step(f"Every branch keeps the ${N} \\times {N}$ size, so the outputs stack along the "
              f"channels; the pool branch passes all ${C}$ input channels through:",
@@ -181,8 +170,8 @@ def _build_inception(p: dict) -> Body:
         *(_conv_step(f"Naive, ${K} \\times {K}$ branch:", branch, K, C, bias=True)
           for branch, K in ((conv1, 1), (conv3, 3), (conv5, 5))),
         Step("The pool has no parameters and costs no MACs. Naive totals:",
-             f"N_{{params}} = {_sum(a.params for a in naive[:3])}"),
-        Step("", f"N_{{MACs}} = {_sum(a.macs for a in naive[:3])}"),
+             f"N_{{params}} = {_sum(a.params for a in naive.convs)}"),
+        Step("", f"N_{{MACs}} = {_sum(a.macs for a in naive.convs)}"),
     ]
     b1, b2a, b2b, b3a, b3b, b4 = reduced.convs
     labels = ((b1, 1, C, "$1 \\times 1$ branch"),
@@ -301,9 +290,8 @@ def _totals(text: str, block, convs) -> list[Step]:
 
 def _build_grouped(p: dict) -> Body:
     C, F, K, G, S, N, bias = (p[k] for k in ("channels", "filters", "kernel", "groups", "stride", "size", "bias"))
-    shape = [C, N, N]
-    (plain,) = load_layers({"input": shape, "layers": [_conv(F, K, stride=S, bias=bias)]})
-    (grouped,) = load_layers({"input": shape, "layers": [_conv(F, K, stride=S, groups=G, bias=bias)]})
+    plain = block_count("conv", C, N, F, K, stride=S, bias=bias)
+    grouped = block_count("conv", C, N, F, K, stride=S, groups=G, bias=bias)
     statement = (
         f"A convolutional layer maps a ${C} \\times {N} \\times {N}$ input to ${F}$ channels with "
         f"${K} \\times {K}$ kernels, stride ${S}$ and padding ${K // 2}$, "

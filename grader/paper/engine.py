@@ -2,9 +2,9 @@
 
 Answers always come from ``grader.reference``: the torch-free size helpers, the layer
 spec's validation and the blocks written as specs for shape and cost kinds (cheap, thousands
-per second), the torch
-functional layers and their autograd gradients for by-hand kinds, and the model analysis
-for layer stacks. Torch is imported only when a torch-backed helper is first called.
+per second), the torch functional layers and their autograd gradients for by-hand kinds,
+and the model analysis for layer stacks. Torch is imported only when a torch-backed helper
+is first called.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from grader.reference.spec import LayerDef, load_spec
 
-__all__ = ["BlockCount", "basic_block", "bottleneck", "inception", "dense_block"]
+__all__ = ["BlockCount", "conv", "basic_block", "bottleneck", "inception", "naive_inception", "dense_block"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,15 @@ def _plain(layers) -> tuple[LayerDef, ...]:
     return tuple(out)
 
 
+def conv(in_channels: int, size: int, filters: int, kernel: int, *, stride: int = 1, groups: int = 1,
+         bias: bool = True) -> BlockCount:
+    """One convolution with padding ``kernel // 2`` on a ``size`` x ``size`` input, as a
+    block of one layer."""
+    (layer,) = load_spec({"input": [in_channels, size, size],
+                          "layers": [_conv(filters, kernel, stride=stride, groups=groups, bias=bias)]}).layers
+    return BlockCount((layer,), layer.output_shape)
+
+
 def _residual(shape: tuple[int, ...], path: list[dict], stride: int) -> BlockCount:
     """``path(x) + shortcut(x)``: the shortcut is blocks._shortcut's "auto", a 1x1
     convolution without bias and a batch norm exactly when the shape changes."""
@@ -91,18 +100,33 @@ def bottleneck(in_channels: int, width: int, size: int, *, stride: int = 1, expa
         _conv(width * expansion, 1), _BN], stride)
 
 
+def _inception(in_channels: int, size: int, branches: list[list[dict]]) -> BlockCount:
+    (block,) = load_spec({"input": [in_channels, size, size],
+                          "layers": [{"type": "inception", "branches": branches}]}).layers
+    return BlockCount(_plain((block,)), block.output_shape)
+
+
+def _unit(filters: int, kernel: int) -> list[dict]:
+    return [_conv(filters, kernel, bias=True), _RELU]
+
+
+_POOL = {"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1}
+
+
 def inception(in_channels: int, size: int, *, c1: int, c3_reduce: int, c3: int, c5_reduce: int,
               c5: int, pool_proj: int) -> BlockCount:
-    """:class:`blocks.Inception` (GoogLeNet's module, every convolution with a bias and a
-    ReLU) on a ``size`` x ``size`` input."""
-    def unit(filters, kernel):
-        return [_conv(filters, kernel, bias=True), _RELU]
+    """:class:`blocks.Inception` (GoogLeNet's module, Szegedy et al. 2015, Fig. 2b: every
+    convolution with a bias and a ReLU) on a ``size`` x ``size`` input."""
+    return _inception(in_channels, size, [
+        _unit(c1, 1), _unit(c3_reduce, 1) + _unit(c3, 3), _unit(c5_reduce, 1) + _unit(c5, 5),
+        [_POOL, *_unit(pool_proj, 1)]])
 
-    (block,) = load_spec({"input": [in_channels, size, size], "layers": [{"type": "inception", "branches": [
-        unit(c1, 1), unit(c3_reduce, 1) + unit(c3, 3), unit(c5_reduce, 1) + unit(c5, 5),
-        [{"type": "maxpool", "kernel": 3, "stride": 1, "padding": 1}, *unit(pool_proj, 1)],
-    ]}]}).layers
-    return BlockCount(_plain((block,)), block.output_shape)
+
+def naive_inception(in_channels: int, size: int, *, c1: int, c3: int, c5: int) -> BlockCount:
+    """The naive inception module (Fig. 2a): a 1x1, a 3x3 and a 5x5 convolution with bias
+    and ReLU and a 3x3 max pool (stride 1, padding 1), side by side, concatenated. No module
+    of :mod:`grader.reference.blocks` has it; the tests build one in torch."""
+    return _inception(in_channels, size, [_unit(c1, 1), _unit(c3, 3), _unit(c5, 5), [_POOL]])
 
 
 def dense_block(in_channels: int, size: int, *, num_layers: int, growth_rate: int,

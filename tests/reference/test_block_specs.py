@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
 
 from grader.caches import CACHE_ENV
 from grader.reference import block_specs, blocks
@@ -71,6 +72,39 @@ def test_inception_counts_equal_the_module():
                      _analysis(blocks.Inception, (c_in, size, size), **widths))
 
 
+class _NaiveInception(nn.Module):
+    """Szegedy et al. 2015, Fig. 2a, built here in torch (blocks.py has only Fig. 2b)."""
+
+    def __init__(self, c_in, *, c1, c3, c5):
+        super().__init__()
+        self.branches = nn.ModuleList([nn.Sequential(nn.Conv2d(c_in, c, k, padding=k // 2), nn.ReLU())
+                                       for c, k in ((c1, 1), (c3, 3), (c5, 5))])
+        self.pool = nn.MaxPool2d(3, stride=1, padding=1)
+
+    def forward(self, x):
+        return torch.cat([*(branch(x) for branch in self.branches), self.pool(x)], dim=1)
+
+
+def test_naive_inception_counts_equal_a_torch_module():
+    rng = random.Random(5)
+    for _ in range(40):
+        c_in, size = rng.randint(1, 32), rng.randint(1, 9)
+        widths = {k: rng.randint(1, 16) for k in ("c1", "c3", "c5")}
+        _assert_same(block_specs.naive_inception(c_in, size, **widths),
+                     _analysis(_NaiveInception, (c_in, size, size), **widths))
+
+
+def test_single_conv_counts_equal_torch_conv2d():
+    rng = random.Random(6)
+    for _ in range(60):
+        groups = rng.choice((1, 2, 4))
+        c_in, filters = groups * rng.randint(1, 8), groups * rng.randint(1, 8)
+        kernel, stride, size, bias = rng.choice((1, 3, 5, 7)), rng.choice((1, 2)), rng.randint(7, 20), rng.random() < 0.5
+        _assert_same(block_specs.conv(c_in, size, filters, kernel, stride=stride, groups=groups, bias=bias),
+                     _analysis(nn.Conv2d, (c_in, size, size), filters, kernel, stride=stride,
+                               padding=kernel // 2, groups=groups, bias=bias))
+
+
 def test_dense_block_counts_equal_the_module_layer_by_layer():
     rng = random.Random(3)
     for _ in range(40):
@@ -84,7 +118,7 @@ def test_dense_block_counts_equal_the_module_layer_by_layer():
 
 
 def test_the_blocks_block_cost_draws_equal_the_modules():
-    """Every block the paper kind draws in 100 rounds of its three difficulties."""
+    """Every block and convolution the paper kind draws in 100 rounds of its three difficulties."""
     from exercises.block_cost import _draw
 
     rng, seen = random.Random(4), set()
@@ -92,9 +126,19 @@ def test_the_blocks_block_cost_draws_equal_the_modules():
         p = _draw(rng, difficulty)
         seen.add(p["type"])
         if p["type"] == "inception":
+            shape = (p["channels"], p["size"], p["size"])
             widths = {k: p[k] for k in ("c1", "c3_reduce", "c3", "c5_reduce", "c5", "pool_proj")}
             _assert_same(block_specs.inception(p["channels"], p["size"], **widths),
-                         _analysis(blocks.Inception, (p["channels"], p["size"], p["size"]), **widths))
+                         _analysis(blocks.Inception, shape, **widths))
+            naive = {k: p[k] for k in ("c1", "c3", "c5")}
+            _assert_same(block_specs.naive_inception(p["channels"], p["size"], **naive),
+                         _analysis(_NaiveInception, shape, **naive))
+        elif p["type"] == "grouped-conv":
+            for groups in (1, p["groups"]):
+                _assert_same(block_specs.conv(p["channels"], p["size"], p["filters"], p["kernel"], stride=p["stride"],
+                                              groups=groups, bias=p["bias"]),
+                             _analysis(nn.Conv2d, (p["channels"], p["size"], p["size"]), p["filters"], p["kernel"],
+                                       stride=p["stride"], padding=p["kernel"] // 2, groups=groups, bias=p["bias"]))
         elif p["type"] == "basic-vs-bottleneck":
             w, n, stride = p["width"], p["size"], 2 if p["downsample"] else 1
             basic_in, neck_in = (w // 2, 2 * w) if p["downsample"] else (w, 4 * w)
@@ -108,7 +152,7 @@ def test_the_blocks_block_cost_draws_equal_the_modules():
             counts = block_specs.dense_block(p["channels"], 8, **kwargs)
             rows = _analysis(blocks.DenseBlock, (p["channels"], 8, 8), depth=1, **kwargs).layers
             assert [(c.params, c.output_shape) for c in counts] == [(r.params, tuple(r.output_shape)) for r in rows]
-    assert seen >= {"inception", "basic-vs-bottleneck", "dense-block"}
+    assert seen == {"inception", "basic-vs-bottleneck", "dense-block", "grouped-conv"}
 
 
 def test_block_cost_imports_no_torch(tmp_path):
