@@ -7,10 +7,16 @@ validation live in the library, so a notebook can make the same calls. A user mi
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 
 import click
+
+# Before numpy loads: cnngrade's own numpy work is on small arrays, and OpenBLAS's idle threads
+# would spin for about 0.1 s of CPU in every process (the grader, its workers' fork server),
+# taken from the sandboxed children on a busy machine. torch keeps its own thread settings.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from grader.errors import SandboxError, UserError
 from grader.sanitize import terminal

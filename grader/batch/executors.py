@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any
 
-from grader.batch.worker import grade_task, grader_failure, install_drawn
+from grader.batch.worker import grade_task, grader_failure, start_worker
 from grader.errors import UserError
 
 __all__ = ["InlineExecutor", "LocalPoolExecutor", "DaskExecutor", "make_executor", "default_jobs",
@@ -149,11 +149,12 @@ class LocalPoolExecutor:
     def _new_pool(self) -> ProcessPoolExecutor:
         # The drawn cases go to each worker as it starts (a task carrying 0.5 MB would sit in
         # the pool's pipe, and a broken or interrupted pool then never finishes shutting down).
+        # So do the sandbox's findings: the layer was probed and self-tested here, just before.
+        from grader.sandbox import _isolation
+
         context = self._context() if os.name == "posix" else multiprocessing.get_context("spawn")
-        if self._drawn is None:
-            return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
-        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=install_drawn,
-                                   initargs=(self._drawn,))
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=start_worker,
+                                   initargs=(self._drawn, _isolation.findings()))
 
     def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict]]:
         source = iter(tasks)

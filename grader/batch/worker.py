@@ -20,7 +20,8 @@ from typing import Any
 
 from grader.results import ERROR, SubmissionResult
 
-__all__ = ["grade_task", "grader_failure", "make_task", "drawn_payload", "install_drawn", "task_exercise", "GRADER_ERROR"]
+__all__ = ["grade_task", "grader_failure", "make_task", "drawn_payload", "install_drawn", "start_worker",
+           "task_exercise", "GRADER_ERROR"]
 
 #: Verdict of a result whose grading failed on our side (never cached as final).
 GRADER_ERROR = "grader_error"
@@ -97,6 +98,15 @@ def install_drawn(drawn: dict[str, Any] | None) -> None:
     spec = task_exercise(drawn["exercise"], drawn["max_examples"])
     grading.install_drawn(spec, pickle.loads(drawn["blob"]))  # the batch process's own data (drawn_payload)
     _INSTALLED.add(drawn["digest"])
+
+
+def start_worker(drawn: dict[str, Any] | None, sandbox_findings: dict[str, Any]) -> None:
+    """A local pool worker's initializer: the grading process's sandbox findings (the layer
+    it probed and self-tested: not probed again here) and the class's drawn cases."""
+    from grader.sandbox import _isolation
+
+    _isolation.adopt(sandbox_findings)
+    install_drawn(drawn)
 
 
 def grade_task(task: dict[str, Any]) -> dict[str, Any]:

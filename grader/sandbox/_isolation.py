@@ -44,6 +44,11 @@ KERNEL_LAYERS = ("bwrap", "linux")
 Layer = str  # "bwrap" | "linux" | "portable"
 
 _JAIL_SOURCE = Path(__file__).with_name("_jail.py").read_text(encoding="utf-8")
+#: The environment of every interpreter the sandbox starts (the child, the probes): numpy's
+#: BLAS and the other thread pools on one thread (a pool's idle threads spin for about 0.1 s of
+#: CPU after numpy loads, taken from the other children of a busy machine).
+ONE_THREAD_ENV = {v: "1" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                   "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 
 
 def project_paths() -> list[str]:
@@ -143,10 +148,19 @@ def _symlink_chain(path: str) -> list[tuple[str, str]]:
     return links
 
 
-@functools.lru_cache(maxsize=1)
+_libraries: tuple[str, ...] | None = None  # found once per process, or adopted (see adopt)
+
+
 def _loaded_libraries() -> tuple[str, ...]:
     """Shared libraries an isolated child maps: found by starting the interpreter the
     child will be, importing what the child imports, and reading its /proc/self/maps."""
+    global _libraries
+    if _libraries is None:
+        _libraries = _list_libraries()
+    return _libraries
+
+
+def _list_libraries() -> tuple[str, ...]:
     site, _ = _numpy_dirs()
     code = ("import sys; sys.path.append(sys.argv[1]); import numpy, ctypes, json, struct, "
             "resource, faulthandler, selectors, types, math, random, decimal, hashlib; "
@@ -155,7 +169,7 @@ def _loaded_libraries() -> tuple[str, ...]:
     try:
         out = subprocess.run([os.path.realpath(sys.executable), "-I", "-S", "-c", code, site],
                              capture_output=True, text=True, timeout=60,
-                             env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL).stdout
+                             env={"PATH": "/usr/bin:/bin", **ONE_THREAD_ENV}, stdin=subprocess.DEVNULL).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ()
     files = {line.split(None, 5)[5] for line in out.splitlines()
@@ -311,7 +325,7 @@ def _jail_config(layer: Layer, *, plan: list[dict] | None, root: str | None, req
 def _works(argv: list[str], pass_fds=()) -> tuple[bool, str]:
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=20,
-                              env={"PATH": "/usr/bin:/bin"}, pass_fds=pass_fds)
+                              env={"PATH": "/usr/bin:/bin", **ONE_THREAD_ENV}, pass_fds=pass_fds)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, str(exc)
     if proc.returncode != 0:
@@ -380,6 +394,21 @@ def probe() -> dict[str, tuple[bool, str]]:
     """Per layer: (usable, reason when not), found by really starting an isolated child
     (each kernel layer when first looked up)."""
     return _Probes(portable=(True, ""))
+
+
+def findings() -> dict:
+    """What this process has found out about the machine so far (the layers it probed, the
+    libraries an isolated child maps), for :func:`adopt`."""
+    return {"probes": dict(dict.items(probe())), "libraries": _libraries}
+
+
+def adopt(found: dict) -> None:
+    """Take over the grading process's :func:`findings`: a local pool's workers (the same
+    machine and interpreter) then start their children without probing again."""
+    global _libraries
+    probe().update(found.get("probes") or {})
+    if _libraries is None and found.get("libraries") is not None:
+        _libraries = tuple(found["libraries"])
 
 
 def kernel_layers() -> list[Layer]:

@@ -44,8 +44,6 @@ _CHILD_SOURCE = (Path(__file__).with_name("_child.py")).read_text(encoding="utf-
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _FILENAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,80}\.py$")  # no folders
 _RUN_PREFIX = "cnngrade-run-"
-_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 _CALL_VERDICTS = {"ok", "exception", "timeout", "memory_limit", "crashed", "forbidden",
                   "missing_function", "bad_return"}
 # The failures a child may report about itself; timeouts and crashes are only ever decided
@@ -456,7 +454,7 @@ class Sandbox:
             child_source=_CHILD_SOURCE, config_json=json.dumps(config), root=root)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                "HOME": inside, "TMPDIR": inside, "CNNGRADE_RUN": self._token,
-               **{v: "1" for v in _THREAD_VARS}}
+               **_isolation.ONE_THREAD_ENV}
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

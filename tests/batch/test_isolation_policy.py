@@ -69,7 +69,9 @@ def test_isolation_none_grades_and_says_so(klass, tmp_path, no_kernel_layer, cap
 
 def _break_numpy_for_children(monkeypatch):
     """A real infrastructure failure: the child's view has no numpy (as with a venv the
-    layer cannot see); the child dies before its ready message."""
+    layer cannot see); the child dies before its ready message. The layers are probed first,
+    as the machine is: a probe cached during the break would outlive this test."""
+    probe().items()
     monkeypatch.setattr(_isolation, "child_site_dirs", lambda layer: ["/nonexistent-site"])
     monkeypatch.setattr(_isolation, "_numpy_dirs", lambda: ("/nonexistent-site", []))
     monkeypatch.setattr(_isolation, "site_dirs", lambda: ("/nonexistent-site",))
@@ -179,3 +181,36 @@ def test_without_bubblewrap_on_path_grade_uses_the_built_in_layer(tmp_path):
     bwrap_ok, linux_ok, layer = done.stdout.split()
     assert bwrap_ok == "False", done.stdout + done.stderr
     assert layer == ("linux" if linux_ok == "True" else "portable")
+
+
+_ADOPTING_WORKER = """
+import json, subprocess, sys
+from grader.sandbox import Sandbox, _isolation
+
+_isolation.adopt(json.loads(sys.argv[1]))
+
+
+def probed_again(argv, *args, **kwargs):  # the probes and the library listing run through subprocess.run
+    raise AssertionError(f"the worker probed again: {argv[:4]}")
+
+
+subprocess.run = probed_again
+with Sandbox("def double(x):\\n    return x * 2\\n", isolation=sys.argv[2]) as sandbox:
+    print(sandbox.call("double", 21).value)
+"""
+
+
+def test_a_pool_worker_starts_from_the_grading_process_findings():
+    """A local pool's workers take the layer the grading process probed and self-tested, and
+    the libraries its children map (:func:`grader.batch.worker.start_worker`): a fresh
+    process given them starts a real sandbox on that layer without starting a probe."""
+    from grader.sandbox import preflight
+
+    if not any(probe()[layer][0] for layer in ("bwrap", "linux")):
+        pytest.skip("no kernel layer works here")
+    layer = preflight("kernel")
+    found = _isolation.findings()
+    assert found["probes"][layer] == (True, "") and found["libraries"]
+    done = subprocess.run([sys.executable, "-c", _ADOPTING_WORKER, json.dumps(found), layer], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.split() == ["42"], done.stdout + done.stderr[-2000:]
