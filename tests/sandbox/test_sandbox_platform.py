@@ -112,7 +112,11 @@ def test_runs_as_unprivileged_user(tmp_path, isolation):
         pytest.skip("neither runuser nor setpriv is available")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__import__("grader").__file__)))
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": root, "HOME": str(tmp_path)}
-    check = subprocess.run(prefix + [sys.executable, "-c", "import numpy, grader"],
+    # The sandbox starts the interpreter by its real path, which the user must reach too
+    # (setpriv execs with root's rights; a venv may link to a Python under /root).
+    usable = ("import os, sys, numpy, grader; exe = os.path.realpath(sys.executable); "
+              "sys.exit(0 if os.access(exe, os.X_OK) else f'{exe} is out of its reach')")
+    check = subprocess.run(prefix + [sys.executable, "-c", usable],
                            capture_output=True, text=True, env=env, timeout=60)
     if check.returncode != 0:
         last = (check.stderr.strip().splitlines() or ["?"])[-1]
