@@ -200,15 +200,16 @@ with Sandbox("def double(x):\\n    return x * 2\\n", isolation=sys.argv[2]) as s
 """
 
 
-def test_a_pool_worker_starts_from_the_grading_process_findings():
+@pytest.mark.parametrize("layer", ["bwrap", "linux"])
+def test_a_pool_worker_starts_from_the_grading_process_findings(layer):
     """A local pool's workers take the layer the grading process probed and self-tested, and
     the libraries its children map (:func:`grader.batch.worker.start_worker`): a fresh
     process given them starts a real sandbox on that layer without starting a probe."""
     from grader.sandbox import preflight
 
-    if not any(probe()[layer][0] for layer in ("bwrap", "linux")):
-        pytest.skip("no kernel layer works here")
-    layer = preflight("kernel")
+    if not probe()[layer][0]:
+        pytest.skip(f"layer {layer} is unavailable here: {probe()[layer][1]}")
+    assert preflight(layer) == layer
     found = _isolation.findings()
     assert found["probes"][layer] == (True, "") and found["libraries"]
     done = subprocess.run([sys.executable, "-c", _ADOPTING_WORKER, json.dumps(found), layer], cwd=ROOT,
