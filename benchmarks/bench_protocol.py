@@ -20,12 +20,10 @@ recorded requests ahead and compare the replies as they come back.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import selectors
 import statistics
-import struct
 import sys
 import time
 from pathlib import Path
@@ -33,7 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, machine, write_json  # noqa: E402
-from bench_throughput import CORRECT, EXERCISE, KEY, _Recorder  # noqa: E402
+from bench_throughput import CORRECT, correct_functions, recorded_calls  # noqa: E402
+
+sys.path.insert(0, str(ROOT))  # this tree's grader, installed or not
 
 # Answers each call with the next precomputed output: what is left is the protocol.
 _ANSWERING = """
@@ -54,68 +54,44 @@ def cpu_seconds():
     return np.array(usage.ru_utime + usage.ru_stime)
 """
 
-_CALLS: list = []   # (name, args, kwargs) of one grading, recorded in the parent (forked children see it)
-_LAYER = ""
 
-
-def record_calls() -> tuple[str, list]:
-    """The layer ``grade`` would use and the calls it makes for a correct loop conv2d-forward."""
-    sys.path.insert(0, str(ROOT))
-    from grader.checker import code_exercises
-    from grader.checker.grading import grade_in_sandbox
-    from grader.sandbox import Sandbox, preflight
-
-    layer = preflight("kernel")
-    with Sandbox(CORRECT.read_text(encoding="utf-8"), isolation=layer) as sandbox:
-        recorder = _Recorder(sandbox)
-        result = grade_in_sandbox(code_exercises()[EXERCISE], recorder, submission="bench",
-                                  defined={"conv2d_forward"}, secret=KEY.read_text(encoding="utf-8").strip())
-        assert result.status == "passed", result.feedback
-    return layer, recorder.calls
-
-
-def protocol_cpu(rounds: int) -> dict:
+def protocol_cpu(layer: str, calls: list, rounds: int) -> dict:
     """Grading-process and child CPU seconds of the calls, answered at once (median of rounds)."""
     from grader.sandbox import Sandbox
 
-    namespace: dict = {}
-    exec(compile(CORRECT.read_text(encoding="utf-8"), str(CORRECT), "exec"), namespace)  # the corpus's file
-    outputs = [namespace[name](*args, **kwargs) for name, args, kwargs in _CALLS]
+    namespace = correct_functions()
+    outputs = [namespace[name](*args, **kwargs) for name, args, kwargs in calls]
     own, child = [], []
     for _ in range(rounds):
-        with Sandbox(_ANSWERING, isolation=_LAYER) as sandbox:
+        with Sandbox(_ANSWERING, isolation=layer) as sandbox:
             assert sandbox.call("setup", *outputs).ok
             before = float(sandbox.call("cpu_seconds").value)
             started = time.process_time()
-            for name, args, kwargs in _CALLS:
+            for name, args, kwargs in calls:
                 assert sandbox.call(name, *args, **kwargs).ok
             own.append(time.process_time() - started)
             child.append(float(sandbox.call("cpu_seconds").value) - before)
     return {"grading_process_cpu_s": statistics.median(own), "child_cpu_s": statistics.median(child)}
 
 
-def _round_trips(sandbox) -> None:
-    for name, args, kwargs in _CALLS:
+def _round_trips(sandbox, calls: list) -> None:
+    for name, args, kwargs in calls:
         assert sandbox.call(name, *args, **kwargs).ok
 
 
-def _pipelined(sandbox) -> None:
+def _pipelined(sandbox, calls: list) -> None:
     """Every request written ahead (as far as the pipe takes it), replies read as they come.
     The correct loop prints nothing, so its stdout and stderr never wake the selector."""
     from grader.sandbox import _wire
     from grader.sandbox.sandbox import _ReplyReader
 
     assert sandbox.load().ok
-    requests = []
-    for name, args, kwargs in _CALLS:
-        header, buffers = _wire.encode_call(name, args, kwargs)
-        data = json.dumps(header).encode()
-        requests += [struct.pack(">I", len(data)), data, *buffers]
-    pending = memoryview(b"".join(requests))
+    pending = memoryview(b"".join(_wire.frame(*_wire.encode_call(name, args, kwargs))
+                                  for name, args, kwargs in calls))
     limit = sandbox.limits.max_return_bytes
     selector, reader, answered = sandbox._selector, _ReplyReader(expect_value=True, max_bytes=limit), 0
     selector.register(sandbox._req_w, selectors.EVENT_WRITE, "request")
-    while answered < len(_CALLS):
+    while answered < len(calls):
         events = selector.select(timeout=10)
         if not events:
             raise SystemExit("the child stopped answering")
@@ -125,7 +101,7 @@ def _pipelined(sandbox) -> None:
                 if not pending:
                     selector.unregister(sandbox._req_w)
             elif key.data == "reply":
-                while answered < len(_CALLS):
+                while answered < len(calls):
                     try:
                         if not reader._step(sandbox._resp_r):
                             continue
@@ -137,22 +113,22 @@ def _pipelined(sandbox) -> None:
                     reader = _ReplyReader(expect_value=True, max_bytes=limit)
 
 
-def _worker(mode: str, subs: int, queue) -> None:
+def _worker(mode: str, layer: str, calls: list, subs: int, queue) -> None:
     from grader.sandbox import Sandbox
 
     code = CORRECT.read_text(encoding="utf-8")
     started_cpu = time.process_time()
     for _ in range(subs):
-        with Sandbox(code, isolation=_LAYER) as sandbox:
-            (_round_trips if mode == "round trips" else _pipelined)(sandbox)
+        with Sandbox(code, isolation=layer) as sandbox:
+            (_round_trips if mode == "round trips" else _pipelined)(sandbox, calls)
     queue.put(time.process_time() - started_cpu)
 
 
-def pool_run(mode: str, jobs: int, subs: int) -> tuple[float, float]:
+def pool_run(mode: str, layer: str, calls: list, jobs: int, subs: int) -> tuple[float, float]:
     """(wall seconds per submission and core, grading-process CPU seconds per submission)."""
-    context = multiprocessing.get_context("fork")  # the children reuse the recorded calls
+    context = multiprocessing.get_context("fork")  # the calls reach the children without pickling
     queue = context.Queue()
-    workers = [context.Process(target=_worker, args=(mode, subs, queue)) for _ in range(jobs)]
+    workers = [context.Process(target=_worker, args=(mode, layer, calls, subs, queue)) for _ in range(jobs)]
     started = time.perf_counter()
     for worker in workers:
         worker.start()
@@ -165,7 +141,6 @@ def pool_run(mode: str, jobs: int, subs: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    global _LAYER, _CALLS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--subs", type=int, default=10, help="submissions per process per round (default 10)")
@@ -176,18 +151,21 @@ def main() -> None:
     runs, subs = (1, 2) if args.quick else (args.runs, args.subs)
     results: dict = {"machine": machine(), "jobs": args.jobs, "subs": subs}
     print(f"machine: {results['machine']}")
-    _LAYER, _CALLS = record_calls()
-    results.update(layer=_LAYER, calls=len(_CALLS))
+    from grader.sandbox import preflight
 
-    cpu = results["protocol_cpu"] = protocol_cpu(max(runs, 3))
-    print(f"the protocol of {len(_CALLS)} calls ({_LAYER}), answered at once: grading process "
+    layer = preflight("kernel")
+    calls = recorded_calls(layer)
+    results.update(layer=layer, calls=len(calls))
+
+    cpu = results["protocol_cpu"] = protocol_cpu(layer, calls, max(runs, 3))
+    print(f"the protocol of {len(calls)} calls ({layer}), answered at once: grading process "
           f"{cpu['grading_process_cpu_s'] * 1000:.0f} ms of CPU, child {cpu['child_cpu_s'] * 1000:.0f} ms", flush=True)
 
     modes = ("round trips", "pipelined")
     seen: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
     for _ in range(runs):
         for mode in modes:
-            seen[mode].append(pool_run(mode, args.jobs, subs))
+            seen[mode].append(pool_run(mode, layer, calls, args.jobs, subs))
     for mode in modes:
         wall = statistics.median(w for w, _ in seen[mode])
         own = statistics.median(c for _, c in seen[mode])

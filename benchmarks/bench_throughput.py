@@ -54,11 +54,34 @@ class _Recorder:
         return self.sandbox.call(name, *args, **kwargs)
 
 
+def recorded_calls(layer: str) -> list[tuple]:
+    """(name, args, kwargs) of every call ``grade`` makes to a correct loop conv2d-forward
+    (public and hidden cases), recorded through a real sandbox on ``layer``."""
+    sys.path.insert(0, str(ROOT))
+    from grader.checker import code_exercises
+    from grader.checker.grading import grade_in_sandbox
+    from grader.sandbox import Sandbox
+
+    with Sandbox(CORRECT.read_text(encoding="utf-8"), isolation=layer) as sandbox:
+        recorder = _Recorder(sandbox)
+        secret = KEY.read_text(encoding="utf-8").strip()
+        result = grade_in_sandbox(code_exercises()[EXERCISE], recorder, submission="floor",
+                                  defined={"conv2d_forward"}, secret=secret)
+        assert result.status == "passed", result.feedback
+    return recorder.calls
+
+
+def correct_functions() -> dict:
+    """The correct loop's functions, run in this process (the corpus's own file, trusted)."""
+    namespace: dict = {}
+    exec(compile(CORRECT.read_text(encoding="utf-8"), str(CORRECT), "exec"), namespace)
+    return namespace
+
+
 def floor(samples: int) -> dict:
     """The per-submission floor, measured in this process on this tree."""
     sys.path.insert(0, str(ROOT))
     from grader.checker import code_exercises
-    from grader.checker.grading import grade_in_sandbox
     from grader.reference.device import single_threaded
     from grader.sandbox import Sandbox, preflight
 
@@ -71,30 +94,24 @@ def floor(samples: int) -> dict:
             assert sandbox.load().ok
         starts.append(time.perf_counter() - started)
     spec = code_exercises()[EXERCISE]
-    with Sandbox(code, isolation=layer) as sandbox:
-        sandbox.load()
-        recorder = _Recorder(sandbox)
-        secret = KEY.read_text(encoding="utf-8").strip()
-        result = grade_in_sandbox(spec, recorder, submission="floor", defined={"conv2d_forward"}, secret=secret)
-        assert result.status == "passed", result.feedback
-    namespace: dict = {}
-    exec(compile(code, str(CORRECT), "exec"), namespace)  # the corpus's own file, trusted
+    calls = recorded_calls(layer)
+    namespace = correct_functions()
     own, reference = [], []
     for _ in range(samples):
         started = time.perf_counter()
-        for name, args, kwargs in recorder.calls:
+        for name, args, kwargs in calls:
             namespace[name](*args, **kwargs)
         own.append(time.perf_counter() - started)
         with single_threaded():
             started = time.perf_counter()
-            for name, args, kwargs in recorder.calls:
+            for name, args, kwargs in calls:
                 spec.references[name](*args, **kwargs)
             reference.append(time.perf_counter() - started)
     parts = {"child_start_s": statistics.median(starts), "own_compute_s": statistics.median(own),
              "reference_s": statistics.median(reference)}
     per_submission = sum(parts.values())
     cores = len(os.sched_getaffinity(0))
-    return {**parts, "calls": len(recorder.calls), "layer": layer, "per_submission_s": per_submission,
+    return {**parts, "calls": len(calls), "layer": layer, "per_submission_s": per_submission,
             "cores": cores, "floor_rate_per_s": cores / per_submission}
 
 

@@ -7,14 +7,16 @@ a single payload byte is read. Nothing here unpickles or imports anything from t
 
 from __future__ import annotations
 
+import json
 import math
+import struct
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Rng", "ProtocolError", "encode_call", "ArraySpec", "parse_reply", "payload_bytes",
+__all__ = ["Rng", "ProtocolError", "encode_call", "frame", "ArraySpec", "parse_reply", "payload_bytes",
            "build_value", "clean_text"]
 
 #: The only dtypes a reply may carry: booleans, integers, unsigned integers and floats,
@@ -77,6 +79,13 @@ def encode_call(name: str, args: tuple, kwargs: dict) -> tuple[dict, list[bytes]
     }
     header["sizes"] = [len(b) for b in buffers]
     return header, buffers
+
+
+def frame(header: dict, buffers: list[bytes]) -> bytes:
+    """One request as the child reads it: the JSON header's length (4 bytes, big-endian),
+    the header, then the payload buffers it lists."""
+    data = json.dumps(header).encode()
+    return b"".join([struct.pack(">I", len(data)), data, *buffers])
 
 
 @dataclass(frozen=True)

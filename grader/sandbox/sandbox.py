@@ -372,8 +372,7 @@ class Sandbox:
         if remaining <= 0:
             return CallResult("timeout", message=self._budget_message(name))
         limit = min(self.limits.call_timeout_s, remaining)
-        data = json.dumps(header).encode()
-        request = b"".join([struct.pack(">I", len(data)), data, *buffers])
+        request = _wire.frame(header, buffers)
         reader = _ReplyReader(expect_value=True, max_bytes=self.limits.max_return_bytes)
         start = time.monotonic()
         try:
